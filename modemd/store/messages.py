@@ -1,0 +1,333 @@
+"""Outbound messages, their parts and status history: the queue of the dispatcher."""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from modemd.clock import from_iso, to_iso
+from modemd.status import CANCELLABLE, QUEUED, Status
+from modemd.store.db import Database
+
+_QUEUED_SQL = "(" + ", ".join(f"'{s.value}'" for s in sorted(QUEUED)) + ")"
+_CANCELLABLE_SQL = "(" + ", ".join(f"'{s.value}'" for s in sorted(CANCELLABLE)) + ")"
+
+
+@dataclass(frozen=True)
+class NewMessage:
+    """What the API hands over once a request is valid."""
+
+    key_id: int
+    to: str
+    text: str
+    encoding: str
+    segments: int
+    reference: str | None = None
+    send_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Part:
+    seq: int
+    status: str
+    channel: str | None
+    message_ref: int | None
+    sent_at: datetime | None
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    status: str
+    at: datetime
+    detail: str | None
+
+
+@dataclass(frozen=True)
+class Message:
+    id: int
+    key_id: int
+    reference: str | None
+    to: str
+    text: str
+    encoding: str
+    segments: int
+    concat_ref: int
+    status: str
+    created_at: datetime
+    send_at: datetime | None
+    due_at: datetime
+    attempts: int
+    channel: str | None
+    pinned_channel: str | None
+    sent_at: datetime | None
+    delivered_at: datetime | None
+    error_code: str | None
+    error_text: str | None
+    parts: tuple[Part, ...] = ()
+    history: tuple[HistoryEntry, ...] = field(default=())
+
+
+@dataclass(frozen=True)
+class MessageFilter:
+    status: str | None = None
+    to: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    before_id: int | None = None      # keyset cursor: newest first
+    limit: int = 50
+
+
+class MessageStore:
+    """Every read and write of outbound messages."""
+
+    def __init__(self, db: Database):
+        self.db = db
+
+    # --- accepting -------------------------------------------------------------------------
+    def add(self, new: NewMessage, now: datetime) -> tuple[Message, bool]:
+        """Commit a new message; with a known `reference` return the stored one instead.
+
+        Returns (message, created). The concatenation reference is derived from the id, so
+        a resumed message reuses it and the handset still joins its parts.
+        """
+        with self.db.transaction() as conn:
+            if new.reference is not None:
+                row = conn.execute(
+                    "SELECT id FROM messages WHERE key_id = ? AND reference = ?",
+                    (new.key_id, new.reference),
+                ).fetchone()
+                if row is not None:
+                    return self._get(conn, row["id"]), False
+            scheduled = new.send_at is not None and new.send_at > now
+            status = Status.SCHEDULED if scheduled else Status.PENDING
+            due = new.send_at if scheduled else now
+            cur = conn.execute(
+                "INSERT INTO messages (key_id, reference, to_number, text, encoding, segments,"
+                " concat_ref, status, created_at, send_at, due_at, updated_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?)",
+                (new.key_id, new.reference, new.to, new.text, new.encoding, new.segments,
+                 status.value, to_iso(now), to_iso(new.send_at), to_iso(due), to_iso(now)),
+            )
+            message_id = cur.lastrowid
+            assert message_id is not None
+            conn.execute(
+                "UPDATE messages SET concat_ref = ? WHERE id = ?", (message_id % 256, message_id)
+            )
+            conn.executemany(
+                "INSERT INTO message_parts (message_id, seq) VALUES (?, ?)",
+                [(message_id, seq) for seq in range(1, new.segments + 1)],
+            )
+            _history(conn, message_id, status, now, None)
+            return self._get(conn, message_id), True
+
+    # --- reading ---------------------------------------------------------------------------
+    def get(self, message_id: int, key_id: int | None = None) -> Message | None:
+        """One message with parts and history; None if absent or owned by another key."""
+        with self.db.lock:
+            row = self.db.conn.execute(
+                "SELECT key_id FROM messages WHERE id = ?", (message_id,)
+            ).fetchone()
+            if row is None or (key_id is not None and row["key_id"] != key_id):
+                return None
+            return self._get(self.db.conn, message_id)
+
+    def list(self, flt: MessageFilter, key_id: int | None = None) -> list[Message]:
+        """Messages newest first, filtered; parts and history included."""
+        where, params = [], []
+        if key_id is not None:
+            where.append("key_id = ?")
+            params.append(key_id)
+        if flt.status:
+            where.append("status = ?")
+            params.append(flt.status)
+        if flt.to:
+            where.append("to_number = ?")
+            params.append(flt.to)
+        if flt.since:
+            where.append("created_at >= ?")
+            params.append(to_iso(flt.since))
+        if flt.until:
+            where.append("created_at < ?")
+            params.append(to_iso(flt.until))
+        if flt.before_id is not None:
+            where.append("id < ?")
+            params.append(flt.before_id)
+        sql = "SELECT id FROM messages"
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        sql += " ORDER BY id DESC LIMIT ?"
+        params.append(flt.limit)
+        with self.db.lock:
+            ids = [r["id"] for r in self.db.conn.execute(sql, params).fetchall()]
+            return [self._get(self.db.conn, i) for i in ids]
+
+    def count_by_status(self) -> dict[str, int]:
+        """How many messages are in each status (for metrics and the dashboard)."""
+        rows = self.db.query("SELECT status, COUNT(*) AS n FROM messages GROUP BY status")
+        return {r["status"]: r["n"] for r in rows}
+
+    # --- the dispatcher's side -------------------------------------------------------------
+    def claim(self, channel: str, now: datetime) -> Message | None:
+        """Atomically take the next due message for `channel` and mark it `sending`.
+
+        One UPDATE … RETURNING inside BEGIN IMMEDIATE: two workers can never take the same
+        message. A message whose first parts went out through one modem is pinned to it, so
+        the handset sees all parts from the same sender and can join them.
+        """
+        with self.db.transaction() as conn:
+            row = conn.execute(
+                "UPDATE messages SET status = 'sending', channel = ?, updated_at = ?"
+                " WHERE id = (SELECT id FROM messages"
+                f"  WHERE status IN {_QUEUED_SQL} AND due_at <= ?"
+                "   AND (pinned_channel IS NULL OR pinned_channel = ?)"
+                "  ORDER BY due_at, id LIMIT 1)"
+                " RETURNING id",
+                (channel, to_iso(now), to_iso(now), channel),
+            ).fetchone()
+            if row is None:
+                return None
+            _history(conn, row["id"], Status.SENDING, now, f"channel {channel}")
+            return self._get(conn, row["id"])
+
+    def next_due(self, channel: str) -> datetime | None:
+        """When the earliest queued message for `channel` becomes due (None: queue empty)."""
+        rows = self.db.query(
+            f"SELECT MIN(due_at) AS due FROM messages WHERE status IN {_QUEUED_SQL}"
+            " AND (pinned_channel IS NULL OR pinned_channel = ?)",
+            (channel,),
+        )
+        return from_iso(rows[0]["due"]) if rows and rows[0]["due"] else None
+
+    def record_part_sent(
+        self, message_id: int, seq: int, channel: str, message_ref: int, now: datetime
+    ) -> None:
+        """Store a part's message reference the moment the network accepted it."""
+        with self.db.transaction() as conn:
+            conn.execute(
+                "UPDATE message_parts SET status = 'sent', channel = ?, message_ref = ?,"
+                " sent_at = ? WHERE message_id = ? AND seq = ?",
+                (channel, message_ref, to_iso(now), message_id, seq),
+            )
+            conn.execute(
+                "UPDATE messages SET pinned_channel = ?, updated_at = ? WHERE id = ?",
+                (channel, to_iso(now), message_id),
+            )
+
+    def mark_sent(self, message_id: int, now: datetime) -> None:
+        """Every part is with the network."""
+        with self.db.transaction() as conn:
+            conn.execute(
+                "UPDATE messages SET status = 'sent', sent_at = ?, error_code = NULL,"
+                " error_text = NULL, updated_at = ? WHERE id = ?",
+                (to_iso(now), to_iso(now), message_id),
+            )
+            _history(conn, message_id, Status.SENT, now, None)
+
+    def requeue(
+        self, message_id: int, now: datetime, due: datetime, detail: str,
+        error: tuple[str, str] | None = None, count_attempt: bool = True,
+    ) -> None:
+        """Back to `pending` (a retry after `due`, or a modem that went away)."""
+        with self.db.transaction() as conn:
+            conn.execute(
+                "UPDATE messages SET status = 'pending', due_at = ?,"
+                " attempts = attempts + ?, error_code = COALESCE(?, error_code),"
+                " error_text = COALESCE(?, error_text), updated_at = ? WHERE id = ?",
+                (to_iso(due), 1 if count_attempt else 0, error[0] if error else None,
+                 error[1] if error else None, to_iso(now), message_id),
+            )
+            _history(conn, message_id, Status.PENDING, now, detail)
+
+    def mark_failed(self, message_id: int, now: datetime, code: str, text: str) -> None:
+        """The message will never reach the network; keep the modem's reason."""
+        with self.db.transaction() as conn:
+            conn.execute(
+                "UPDATE messages SET status = 'failed', error_code = ?, error_text = ?,"
+                " attempts = attempts + 1, updated_at = ? WHERE id = ?",
+                (code, text, to_iso(now), message_id),
+            )
+            _history(conn, message_id, Status.FAILED, now, f"{code}: {text}")
+
+    def cancel(self, message_id: int, key_id: int | None, now: datetime) -> str:
+        """Cancel a queued message. Returns "cancelled", "not_found" or the blocking status."""
+        with self.db.transaction() as conn:
+            row = conn.execute(
+                "SELECT key_id, status FROM messages WHERE id = ?", (message_id,)
+            ).fetchone()
+            if row is None or (key_id is not None and row["key_id"] != key_id):
+                return "not_found"
+            cur = conn.execute(
+                "UPDATE messages SET status = 'cancelled', updated_at = ?"
+                f" WHERE id = ? AND status IN {_CANCELLABLE_SQL}",
+                (to_iso(now), message_id),
+            )
+            if cur.rowcount == 0:
+                return row["status"]
+            _history(conn, message_id, Status.CANCELLED, now, "cancelled by request")
+            return "cancelled"
+
+    def recover_interrupted(self, now: datetime) -> int:
+        """After a crash: messages left in `sending` go back to the queue, parts kept."""
+        with self.db.transaction() as conn:
+            ids = [r["id"] for r in conn.execute(
+                "SELECT id FROM messages WHERE status = 'sending'").fetchall()]
+            for message_id in ids:
+                conn.execute(
+                    "UPDATE messages SET status = 'pending', due_at = ?, updated_at = ?"
+                    " WHERE id = ?", (to_iso(now), to_iso(now), message_id),
+                )
+                _history(conn, message_id, Status.PENDING, now, "resumed after restart")
+            return len(ids)
+
+    def unpin_unknown_channels(self, channels: set[str], now: datetime) -> int:
+        """Release messages pinned to a modem that is no longer configured."""
+        with self.db.transaction() as conn:
+            rows = conn.execute(
+                f"SELECT id, pinned_channel FROM messages WHERE status IN {_QUEUED_SQL}"
+                " AND pinned_channel IS NOT NULL").fetchall()
+            released = [r["id"] for r in rows if r["pinned_channel"] not in channels]
+            for message_id in released:
+                conn.execute(
+                    "UPDATE messages SET pinned_channel = NULL, updated_at = ? WHERE id = ?",
+                    (to_iso(now), message_id),
+                )
+            return len(released)
+
+    # --- helpers ---------------------------------------------------------------------------
+    def _get(self, conn: sqlite3.Connection, message_id: int) -> Message:
+        r = conn.execute("SELECT * FROM messages WHERE id = ?", (message_id,)).fetchone()
+        parts = tuple(
+            Part(p["seq"], p["status"], p["channel"], p["message_ref"], from_iso(p["sent_at"]))
+            for p in conn.execute(
+                "SELECT * FROM message_parts WHERE message_id = ? ORDER BY seq", (message_id,)
+            )
+        )
+        history = tuple(
+            HistoryEntry(h["status"], from_iso(h["at"]), h["detail"])  # type: ignore[arg-type]
+            for h in conn.execute(
+                "SELECT status, at, detail FROM message_history WHERE message_id = ?"
+                " ORDER BY id", (message_id,)
+            )
+        )
+        return Message(
+            id=r["id"], key_id=r["key_id"], reference=r["reference"], to=r["to_number"],
+            text=r["text"], encoding=r["encoding"], segments=r["segments"],
+            concat_ref=r["concat_ref"], status=r["status"],
+            created_at=from_iso(r["created_at"]),  # type: ignore[arg-type]
+            send_at=from_iso(r["send_at"]), due_at=from_iso(r["due_at"]),  # type: ignore[arg-type]
+            attempts=r["attempts"], channel=r["channel"], pinned_channel=r["pinned_channel"],
+            sent_at=from_iso(r["sent_at"]), delivered_at=from_iso(r["delivered_at"]),
+            error_code=r["error_code"], error_text=r["error_text"],
+            parts=parts, history=history,
+        )
+
+
+def _history(
+    conn: sqlite3.Connection, message_id: int, status: Status | str, at: datetime,
+    detail: str | None,
+) -> None:
+    conn.execute(
+        "INSERT INTO message_history (message_id, status, at, detail) VALUES (?, ?, ?, ?)",
+        (message_id, str(status), to_iso(at), detail),
+    )
