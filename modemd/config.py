@@ -1,0 +1,643 @@
+"""The configuration file: TOML in, frozen dataclasses out.
+
+One table per section drives everything: which keys exist, their TOML names, how each value is
+checked and which ones are secrets. Parsing collects every problem before it raises one
+`ConfigError`, so an operator fixes the whole file in one go. Each problem names its key in
+dotted form (`sms.max_length`, `modem[0].port`; modem blocks count from 0). Secrets (the SIM
+PIN, the SMTP password) never appear in a repr, in `redacted()` or in a problem message.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import difflib
+import ipaddress
+import json
+import math
+import os
+import re
+import tomllib
+import zoneinfo
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import phonenumbers
+
+from modemd.errors import ConfigError
+
+__all__ = [
+    "Config",
+    "DaemonConfig",
+    "ForwardConfig",
+    "ModemConfig",
+    "SmsConfig",
+    "SmtpConfig",
+    "DEFAULT_CONFIG_PATH",
+    "SECRET_MASK",
+    "default_config_path",
+    "load_config",
+    "parse_config",
+    "redacted",
+    "split_listen",
+]
+
+DEFAULT_CONFIG_PATH = Path("/etc/modemd/modemd.toml")
+SECRET_MASK = "********"
+DB_FILENAME = "modemd.sqlite3"
+
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+SMTP_SECURITY = ("starttls", "tls", "none")
+MAX_TEXT_LENGTH = 600  # the product promises "up to 600 characters"
+MAX_VALIDITY_HOURS = 63 * 7 * 24  # 10584: TP-VP relative format tops out at 63 weeks
+MAX_RETRY_BACKOFF = 15 * 60.0  # the backoff is doubled per attempt and capped here
+
+_MODEM_NAME = re.compile(r"[A-Za-z0-9_-]{1,32}")
+_SIM_PIN = re.compile(r"[0-9]{4,8}")
+_EMAIL = re.compile(r"[^@\s<>]+@[^@\s<>]+\.[^@\s<>.]+")
+_NAMED_EMAIL = re.compile(r"(?P<name>[^<>]*)<(?P<addr>[^<>]+)>")
+_HOST_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+_HOSTNAME = re.compile(rf"{_HOST_LABEL}(?:\.{_HOST_LABEL})*")
+
+
+def _masked(value: str) -> str:
+    return SECRET_MASK if value else ""
+
+
+def _repr_masking(obj: Any, secrets: tuple[str, ...]) -> str:
+    parts = []
+    for f in dataclasses.fields(obj):
+        value = getattr(obj, f.name)
+        shown = _masked(value) if f.name in secrets else value
+        parts.append(f"{f.name}={shown!r}")
+    return f"{type(obj).__name__}({', '.join(parts)})"
+
+
+# --------------------------------------------------------------------------- dataclasses
+
+
+@dataclass(frozen=True, repr=False)
+class ModemConfig:
+    """One `[[modem]]` block."""
+
+    name: str
+    port: str
+    baudrate: int = 115200
+    pin: str = ""  # secret
+    send_timeout: float = 120.0  # seconds an AT+CMGS may take
+    command_timeout: float = 10.0
+
+    def __repr__(self) -> str:
+        return _repr_masking(self, ("pin",))
+
+
+@dataclass(frozen=True)
+class DaemonConfig:
+    """The `[daemon]` section."""
+
+    data_dir: Path = Path("/var/lib/modemd")
+    timezone: str = "Europe/Berlin"
+    listen: str = "127.0.0.1:8080"
+    log_level: str = "INFO"
+    log_content: bool = False
+    retention_days: int = 60
+
+    @property
+    def host(self) -> str:
+        """The host part of `listen`, without IPv6 brackets."""
+        return split_listen(self.listen)[0]
+
+    @property
+    def port(self) -> int:
+        """The port part of `listen`."""
+        return split_listen(self.listen)[1]
+
+
+@dataclass(frozen=True)
+class SmsConfig:
+    """The `[sms]` section."""
+
+    default_region: str = "DE"
+    max_length: int = 600
+    optimize_characters: bool = False
+    status_reports: bool = True
+    monthly_limit: int = 0
+    validity_hours: int = 72
+    retry_attempts: int = 5
+    retry_backoff: float = 5.0
+
+
+@dataclass(frozen=True, repr=False)
+class SmtpConfig:
+    """The `[smtp]` section; `from_` is the TOML key `from`."""
+
+    host: str = ""
+    port: int = 587
+    security: str = "starttls"
+    username: str = ""
+    password: str = ""  # secret
+    from_: str = ""
+
+    def __repr__(self) -> str:
+        return _repr_masking(self, ("password",))
+
+
+@dataclass(frozen=True)
+class ForwardConfig:
+    """The `[forward]` section."""
+
+    to: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Config:
+    """The whole configuration."""
+
+    daemon: DaemonConfig = field(default_factory=DaemonConfig)
+    modems: tuple[ModemConfig, ...] = ()
+    sms: SmsConfig = field(default_factory=SmsConfig)
+    smtp: SmtpConfig = field(default_factory=SmtpConfig)
+    forward: ForwardConfig = field(default_factory=ForwardConfig)
+    source: Path | None = None
+
+    @property
+    def db_path(self) -> Path:
+        """The SQLite database file inside `daemon.data_dir`."""
+        return self.daemon.data_dir / DB_FILENAME
+
+
+# --------------------------------------------------------------------------- value checks
+
+
+class _Invalid(Exception):
+    """A value failed its check: "expected <expected>, got <value>", or a free text."""
+
+    def __init__(self, expected: str = "", value: Any = None, *, text: str = ""):
+        super().__init__(text or expected)
+        self.expected = expected
+        self.value = value
+        self.text = text
+
+    def render(self, secret: bool) -> str:
+        if self.text:
+            return self.text
+        return f"expected {self.expected}, got {_show(self.value, secret)}"
+
+
+def _type_name(value: Any) -> str:
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int):
+        return "an integer"
+    if isinstance(value, float):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "an array"
+    if isinstance(value, dict):
+        return "a table"
+    if isinstance(value, dt.date | dt.time):
+        return "a date/time"
+    return type(value).__name__
+
+
+def _show(value: Any, secret: bool = False) -> str:
+    """A value as the operator wrote it in TOML (secrets only by type)."""
+    if secret:
+        return f"{_type_name(value)} (value not shown)"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, list):
+        return "[" + ", ".join(_show(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "a table"
+    if isinstance(value, dt.date | dt.time):
+        return value.isoformat()
+    return repr(value)
+
+
+def _string(value: Any) -> str:
+    if not isinstance(value, str):
+        raise _Invalid("a string", value)
+    return value
+
+
+def _boolean(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise _Invalid("a boolean", value)
+    return value
+
+
+def _integer(lo: int, hi: int | None = None) -> Callable[[Any], int]:
+    wanted = f"an integer from {lo} to {hi}" if hi is not None else f"an integer >= {lo}"
+
+    def check(value: Any) -> int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise _Invalid("an integer", value)
+        if value < lo or (hi is not None and value > hi):
+            raise _Invalid(wanted, value)
+        return value
+
+    return check
+
+
+def _number(lo: float, hi: float | None = None, *, lo_open: bool = True) -> Callable[[Any], float]:
+    wanted = f"a number {'>' if lo_open else '>='} {lo:g}"
+    if hi is not None:
+        wanted += f" and <= {hi:g}"
+
+    def check(value: Any) -> float:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise _Invalid("a number", value)
+        number = float(value)
+        if (
+            not math.isfinite(number)
+            or number < lo
+            or (lo_open and number == lo)
+            or (hi is not None and number > hi)
+        ):
+            raise _Invalid(wanted, value)
+        return number
+
+    return check
+
+
+def _one_of(choices: tuple[str, ...], *, upper: bool) -> Callable[[Any], str]:
+    wanted = "one of " + ", ".join(json.dumps(c) for c in choices)
+
+    def check(value: Any) -> str:
+        text = _string(value)
+        norm = text.upper() if upper else text.lower()
+        if norm not in choices:
+            raise _Invalid(wanted, value)
+        return norm
+
+    return check
+
+
+def _nonempty(value: Any) -> str:
+    text = _string(value)
+    if not text.strip():
+        raise _Invalid("a non-empty string", value)
+    return text
+
+
+def _modem_name(value: Any) -> str:
+    text = _string(value)
+    if not _MODEM_NAME.fullmatch(text):
+        raise _Invalid("1 to 32 letters, digits, '_' or '-'", value)
+    return text
+
+
+def _sim_pin(value: Any) -> str:
+    text = _string(value)
+    if text and not _SIM_PIN.fullmatch(text):
+        raise _Invalid("4 to 8 digits", value)
+    return text
+
+
+def _timezone(value: Any) -> str:
+    text = _string(value)
+    try:
+        zoneinfo.ZoneInfo(text)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
+        hint = _did_you_mean(text, sorted(zoneinfo.available_timezones()))
+        raise _Invalid(text=f"unknown time zone {_show(text)}{hint}") from None
+    return text
+
+
+def split_listen(listen: str) -> tuple[str, int]:
+    """Split `host:port` or `[v6]:port` into host (no brackets) and port; ValueError if bad."""
+    host, sep, port_text = listen.rpartition(":")
+    if not sep or not host or not port_text:
+        raise ValueError('expected "host:port"')
+    if host.startswith("[") and host.endswith("]"):
+        host = host[1:-1]
+        try:
+            ipaddress.IPv6Address(host)
+        except ValueError:
+            raise ValueError(f"{host!r} is not an IPv6 address") from None
+    elif ":" in host:
+        raise ValueError('expected "host:port" (put an IPv6 address in brackets: "[::1]:8080")')
+    elif not _HOSTNAME.fullmatch(host):
+        raise ValueError(f"{host!r} is not a host name or IPv4 address")
+    if not port_text.isdigit() or not 1 <= int(port_text) <= 65535:
+        raise ValueError("the port must be a number from 1 to 65535")
+    return host, int(port_text)
+
+
+def _listen(value: Any) -> str:
+    text = _string(value)
+    try:
+        split_listen(text)
+    except ValueError as exc:
+        raise _Invalid(text=f"{exc}, got {_show(text)}") from None
+    return text
+
+
+def _data_dir(value: Any) -> Path:
+    return Path(_nonempty(value))  # made absolute in parse_config, which knows the file
+
+
+def _region(value: Any) -> str:
+    text = _string(value)
+    if text.upper() not in phonenumbers.SUPPORTED_REGIONS:
+        raise _Invalid('a region code phonenumbers knows, such as "DE"', value)
+    return text.upper()
+
+
+def _mail_host(value: Any) -> str:
+    text = _string(value)
+    if text and not _HOSTNAME.fullmatch(text):
+        try:
+            ipaddress.ip_address(text.strip("[]"))
+        except ValueError:
+            raise _Invalid("a host name or IP address", value) from None
+    return text
+
+
+def _email_ok(text: str) -> bool:
+    named = _NAMED_EMAIL.fullmatch(text.strip())
+    return bool(_EMAIL.fullmatch(named.group("addr").strip() if named else text))
+
+
+def _email(value: Any) -> str:
+    text = _string(value)
+    if text and not _email_ok(text):
+        raise _Invalid("an e-mail address", value)
+    return text
+
+
+def _email_list(value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list):
+        raise _Invalid('an array of e-mail addresses, like ["a@example.org"]', value)
+    bad = [v for v in value if not isinstance(v, str) or not _email_ok(v)]
+    if bad:
+        raise _Invalid(text="not an e-mail address: " + ", ".join(_show(v) for v in bad))
+    return tuple(value)
+
+
+def _port(value: Any) -> int:
+    return _integer(1, 65535)(value)
+
+
+# --------------------------------------------------------------------------- the schema
+
+
+@dataclass(frozen=True)
+class _Key:
+    attr: str
+    check: Callable[[Any], Any]
+    required: bool = False
+    secret: bool = False
+
+
+_MODEM_KEYS: dict[str, _Key] = {
+    "name": _Key("name", _modem_name, required=True),
+    "port": _Key("port", _nonempty, required=True),
+    "baudrate": _Key("baudrate", _integer(1)),
+    "pin": _Key("pin", _sim_pin, secret=True),
+    "send_timeout": _Key("send_timeout", _number(0)),
+    "command_timeout": _Key("command_timeout", _number(0)),
+}
+
+# Table sections: TOML name -> keys. `[[modem]]` is the one array section.
+_TABLES: dict[str, dict[str, _Key]] = {
+    "daemon": {
+        "data_dir": _Key("data_dir", _data_dir),
+        "timezone": _Key("timezone", _timezone),
+        "listen": _Key("listen", _listen),
+        "log_level": _Key("log_level", _one_of(LOG_LEVELS, upper=True)),
+        "log_content": _Key("log_content", _boolean),
+        "retention_days": _Key("retention_days", _integer(1)),
+    },
+    "sms": {
+        "default_region": _Key("default_region", _region),
+        "max_length": _Key("max_length", _integer(1, MAX_TEXT_LENGTH)),
+        "optimize_characters": _Key("optimize_characters", _boolean),
+        "status_reports": _Key("status_reports", _boolean),
+        "monthly_limit": _Key("monthly_limit", _integer(0)),
+        "validity_hours": _Key("validity_hours", _integer(0, MAX_VALIDITY_HOURS)),
+        "retry_attempts": _Key("retry_attempts", _integer(0)),
+        "retry_backoff": _Key("retry_backoff", _number(0, MAX_RETRY_BACKOFF)),
+    },
+    "smtp": {
+        "host": _Key("host", _mail_host),
+        "port": _Key("port", _port),
+        "security": _Key("security", _one_of(SMTP_SECURITY, upper=False)),
+        "username": _Key("username", _string),
+        "password": _Key("password", _string, secret=True),
+        "from": _Key("from_", _email),
+    },
+    "forward": {
+        "to": _Key("to", _email_list),
+    },
+}
+_SECTIONS = ("daemon", "modem", "sms", "smtp", "forward")
+_KEYS_OF: dict[str, dict[str, _Key]] = {"modem": _MODEM_KEYS, **_TABLES}
+
+
+_BAD = object()  # stands in for a value that failed its check, so cross-checks skip it
+
+
+def _did_you_mean(word: str, choices: list[str] | tuple[str, ...]) -> str:
+    close = difflib.get_close_matches(word, choices, n=1)
+    return f' (did you mean "{close[0]}"?)' if close else ""
+
+
+def _unknown_key(where: str, key: str, known: dict[str, _Key]) -> str:
+    hint = _did_you_mean(key, list(known))
+    if not hint:
+        homes = [s for s in _SECTIONS if s != where and key in _KEYS_OF[s]]
+        if homes:
+            hint = f" (it belongs in [{homes[0]}])" if homes[0] != "modem" else (
+                " (it belongs in a [[modem]] block)"
+            )
+    return f"unknown key{'' if where else ' at the top level'}{hint}"
+
+
+def _parse_table(
+    prefix: str, section: str, raw: Any, problems: list[str]
+) -> dict[str, Any] | None:
+    """Check one table against its keys; the valid values by attribute, or None if no table."""
+    if not isinstance(raw, dict):
+        problems.append(f"{prefix}: expected a table, got {_show(raw)}")
+        return None
+    keys = _KEYS_OF[section]
+    values: dict[str, Any] = {}
+    for key, value in raw.items():
+        spec = keys.get(key)
+        if spec is None:
+            problems.append(f"{prefix}.{key}: {_unknown_key(section, key, keys)}")
+            continue
+        try:
+            values[spec.attr] = spec.check(value)
+        except _Invalid as bad:
+            values[spec.attr] = _BAD
+            problems.append(f"{prefix}.{key}: {bad.render(spec.secret)}")
+    for key, spec in keys.items():
+        if spec.required and key not in raw:
+            problems.append(f"{prefix}.{key}: missing (required)")
+    return values
+
+
+def _parse_modems(raw: Any, problems: list[str]) -> tuple[ModemConfig, ...]:
+    if isinstance(raw, dict):
+        problems.append("modem: expected [[modem]] blocks (an array of tables), got [modem]")
+        return ()
+    if not isinstance(raw, list):
+        problems.append(f"modem: expected [[modem]] blocks (an array of tables), got {_show(raw)}")
+        return ()
+    modems: list[ModemConfig] = []
+    seen_names: dict[str, int] = {}
+    seen_ports: dict[str, int] = {}
+    for index, block in enumerate(raw):
+        prefix = f"modem[{index}]"
+        before = len(problems)
+        values = _parse_table(prefix, "modem", block, problems)
+        if values is None:
+            continue
+        name, port = values.get("name", _BAD), values.get("port", _BAD)
+        if name is not _BAD:
+            first = seen_names.setdefault(name.lower(), index)
+            if first != index:
+                problems.append(f"{prefix}.name: {_show(name)} is already used by modem[{first}]")
+        if port is not _BAD:
+            first = seen_ports.setdefault(os.path.normpath(port), index)
+            if first != index:
+                problems.append(f"{prefix}.port: {_show(port)} is already used by modem[{first}]")
+        if len(problems) == before:
+            modems.append(ModemConfig(**values))
+    return tuple(modems)
+
+
+def _cross_checks(values: dict[str, dict[str, Any]], problems: list[str]) -> None:
+    """Rules that involve more than one key; a key that failed its own check is skipped."""
+    smtp, forward = values.get("smtp", {}), values.get("forward", {})
+    host = smtp.get("host", "")
+    if host and host is not _BAD and smtp.get("from_", "") == "":
+        problems.append("smtp.from: missing (required when smtp.host is set)")
+    password = smtp.get("password", "")
+    if password and password is not _BAD and smtp.get("username", "") == "":
+        problems.append("smtp.username: missing (required when smtp.password is set)")
+    to = forward.get("to", ())
+    if to and to is not _BAD and host == "":
+        problems.append("forward.to: set, but smtp.host is empty (no mail server to send with)")
+
+
+def parse_config(data: Mapping[str, Any], *, source: Path | None = None) -> Config:
+    """Check a parsed TOML document and build a `Config`.
+
+    Every problem in the document is collected first; if there are any, one `ConfigError`
+    lists them all. A relative `daemon.data_dir` is resolved against the directory of
+    `source` (or the current directory when there is no file).
+    """
+    problems: list[str] = []
+    values: dict[str, dict[str, Any]] = {}
+    modems: tuple[ModemConfig, ...] = ()
+    for section, raw in data.items():
+        if section == "modem":
+            modems = _parse_modems(raw, problems)
+        elif section in _TABLES:
+            parsed = _parse_table(section, section, raw, problems)
+            if parsed is not None:
+                values[section] = parsed
+        elif not isinstance(raw, dict | list):
+            problems.append(f"{section}: {_unknown_key('', section, {})}")
+        else:
+            problems.append(f"{section}: unknown section{_did_you_mean(section, _SECTIONS)}")
+    _cross_checks(values, problems)
+    if problems:
+        raise ConfigError(problems)
+
+    daemon = values.get("daemon", {})
+    if "data_dir" in daemon and not daemon["data_dir"].is_absolute():
+        base = source.absolute().parent if source is not None else Path.cwd()
+        daemon["data_dir"] = base / daemon["data_dir"]
+    return Config(
+        daemon=DaemonConfig(**daemon),
+        modems=modems,
+        sms=SmsConfig(**values.get("sms", {})),
+        smtp=SmtpConfig(**values.get("smtp", {})),
+        forward=ForwardConfig(**values.get("forward", {})),
+        source=source,
+    )
+
+
+# --------------------------------------------------------------------------- files and output
+
+_TOML_POSITION = re.compile(r"^(?P<what>.*) \(at line (?P<line>\d+), column (?P<col>\d+)\)$")
+
+
+def load_config(path: Path) -> Config:
+    """Read and check the TOML file at `path`; `ConfigError` names the file on any failure."""
+    path = Path(path)
+    try:
+        with path.open("rb") as fh:
+            data = tomllib.load(fh)
+    except FileNotFoundError:
+        raise ConfigError([f"{path}: no such file"]) from None
+    except IsADirectoryError:
+        raise ConfigError([f"{path}: is a directory, not a config file"]) from None
+    except PermissionError:
+        raise ConfigError([f"{path}: permission denied"]) from None
+    except OSError as exc:
+        raise ConfigError([f"{path}: cannot read ({exc.strerror or exc})"]) from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError([f"{path}: not UTF-8 text (byte {exc.start})"]) from None
+    except tomllib.TOMLDecodeError as exc:
+        where = _TOML_POSITION.match(str(exc))
+        if where:
+            message = (
+                f"{path}: line {where['line']}, column {where['col']}: "
+                f"TOML syntax error: {where['what']}"
+            )
+        else:
+            message = f"{path}: TOML syntax error: {exc}"
+        raise ConfigError([message]) from None
+    return parse_config(data, source=path)
+
+
+def default_config_path(explicit: str | None, environ: Mapping[str, str]) -> Path:
+    """`--config PATH` if given, else `$MODEMD_CONFIG` if set and non-empty, else the default."""
+    if explicit:
+        return Path(explicit)
+    if environ.get("MODEMD_CONFIG"):
+        return Path(environ["MODEMD_CONFIG"])
+    return DEFAULT_CONFIG_PATH
+
+
+def _section_dict(obj: Any, keys: dict[str, _Key]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, spec in keys.items():
+        value = getattr(obj, spec.attr)
+        if spec.secret:
+            value = _masked(value)
+        elif isinstance(value, Path):
+            value = str(value)
+        elif isinstance(value, tuple):
+            value = list(value)
+        out[key] = value
+    return out
+
+
+def redacted(cfg: Config) -> dict[str, Any]:
+    """The config as a plain dict shaped like the TOML file, secrets shown as `********`.
+
+    Keys use the TOML names (`modem`, `from`); values are JSON/TOML-friendly (paths as
+    strings, lists for arrays). Empty secrets stay empty so "not set" remains visible.
+    """
+    return {
+        "daemon": _section_dict(cfg.daemon, _KEYS_OF["daemon"]),
+        "modem": [_section_dict(m, _MODEM_KEYS) for m in cfg.modems],
+        "sms": _section_dict(cfg.sms, _KEYS_OF["sms"]),
+        "smtp": _section_dict(cfg.smtp, _KEYS_OF["smtp"]),
+        "forward": _section_dict(cfg.forward, _KEYS_OF["forward"]),
+    }
