@@ -92,3 +92,33 @@ class CmeError(AtError):
     @property
     def temporary(self) -> bool:  # type: ignore[override]
         return self.code in self.TEMPORARY
+
+
+class ValidationError(ModemdError):
+    """A request is invalid; `code` is the API's error slug and `field` the offending input."""
+
+    def __init__(self, code: str, message: str, field: str | None = None):
+        self.code = code
+        self.field = field
+        super().__init__(message)
+
+
+class SendError(ModemdError):
+    """A channel could not hand a message to the network.
+
+    `temporary` says whether the same message may succeed later; `code` is a stable slug
+    (`cms_500`, `modem_timeout`, …) and `text` the channel's own words.
+    """
+
+    def __init__(self, code: str, text: str, *, temporary: bool):
+        self.code = code
+        self.text = text
+        self.temporary = temporary
+        super().__init__(f"{code}: {text}")
+
+
+class ChannelLost(SendError):
+    """The channel went away in the middle of a message (modem unplugged, link down)."""
+
+    def __init__(self, text: str):
+        super().__init__("channel_lost", text, temporary=True)

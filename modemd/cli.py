@@ -1,0 +1,334 @@
+"""The `modemd` command line: thin commands that call one service and map errors to exit codes.
+
+Exit codes: 0 success, 1 runtime failure, 2 bad usage or configuration, 3 refused by the API.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import logging
+import os
+import secrets
+import shutil
+import signal
+import sys
+import tempfile
+import threading
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+from modemd import __version__
+from modemd.clock import utcnow
+from modemd.config import Config, default_config_path, load_config, parse_config
+from modemd.errors import ConfigError, StoreError
+
+EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_REFUSED = 0, 1, 2, 3
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the console script."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return EXIT_USAGE
+    try:
+        return int(args.func(args))
+    except ConfigError as exc:
+        print("modemd: configuration error:", file=sys.stderr)
+        for problem in exc.problems:
+            print(f"  - {problem}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return EXIT_OK
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="modemd", description="SMS appliance for practices")
+    p.add_argument("--version", action="version", version=f"modemd {__version__}")
+    sub = p.add_subparsers(metavar="COMMAND")
+
+    run = sub.add_parser("run", help="run the daemon (API, web UI, dispatcher, modems)")
+    _config_arg(run)
+    run.add_argument("--simulate", action="store_true",
+                     help="use simulated modems and a throw-away data directory")
+    run.add_argument("--modems", type=int, default=2, help="simulated modems (with --simulate)")
+    run.add_argument("--latency", type=float, default=1.0,
+                     help="simulated send latency in seconds (with --simulate)")
+    run.add_argument("--listen", help="override daemon.listen, e.g. 127.0.0.1:8080")
+    run.set_defaults(func=cmd_run)
+
+    sim = sub.add_parser("simulate", help="only the simulated modems, as ttys in DIR")
+    sim.add_argument("--dir", required=True, type=Path)
+    sim.add_argument("--modems", type=int, default=1)
+    sim.add_argument("--latency", type=float, default=1.0)
+    sim.add_argument("--profile", default="generic")
+    sim.set_defaults(func=cmd_simulate)
+
+    key = sub.add_parser("key", help="manage API keys").add_subparsers(metavar="ACTION")
+    kc = key.add_parser("create", help="create an API key (printed once, stored hashed)")
+    kc.add_argument("name")
+    _config_arg(kc)
+    kc.set_defaults(func=cmd_key_create)
+    kl = key.add_parser("list", help="list API keys")
+    _config_arg(kl)
+    kl.set_defaults(func=cmd_key_list)
+    kr = key.add_parser("revoke", help="revoke an API key")
+    kr.add_argument("name")
+    _config_arg(kr)
+    kr.set_defaults(func=cmd_key_revoke)
+
+    user = sub.add_parser("user", help="manage web UI users").add_subparsers(metavar="ACTION")
+    ua = user.add_parser("add", help="create a web UI user")
+    ua.add_argument("name")
+    ua.add_argument("--password-stdin", action="store_true",
+                    help="read the password from the first line of standard input")
+    _config_arg(ua)
+    ua.set_defaults(func=cmd_user_add)
+
+    send = sub.add_parser("send", help="send an SMS through the local API")
+    send.add_argument("to")
+    send.add_argument("text")
+    _client_args(send)
+    send.set_defaults(func=cmd_send)
+
+    status = sub.add_parser("status", help="modems and queue of the local daemon")
+    _client_args(status)
+    status.set_defaults(func=cmd_status)
+    return p
+
+
+def _config_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--config", help="config file (default: $MODEMD_CONFIG, "
+                   "then /etc/modemd/modemd.toml)")
+
+
+def _client_args(p: argparse.ArgumentParser) -> None:
+    _config_arg(p)
+    p.add_argument("--url", help="API base URL (default: from daemon.listen in the config)")
+    p.add_argument("--key", help="API key (default: $MODEMD_API_KEY)")
+
+
+def _load(args: argparse.Namespace) -> Config:
+    return load_config(default_config_path(args.config, os.environ))
+
+
+def _setup_logging(level: str) -> None:
+    logging.basicConfig(level=getattr(logging, level, logging.INFO), stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+# --- daemon ----------------------------------------------------------------------------------
+def cmd_run(args: argparse.Namespace) -> int:
+    from modemd.daemon import Daemon
+
+    sims: list[Any] = []
+    tmp: str | None = None
+    if args.simulate:
+        from modemd.simulator import start_modems
+
+        tmp = tempfile.mkdtemp(prefix="modemd-sim-")
+        sims = start_modems(Path(tmp) / "tty", args.modems, latency=args.latency)
+        config = parse_config({
+            "daemon": {"data_dir": str(Path(tmp) / "data"),
+                       "listen": args.listen or "127.0.0.1:8080"},
+            "modem": [{"name": s.name, "port": str(s.path)} for s in sims],
+        })
+    else:
+        config = _load(args)
+        if args.listen:
+            config = _with_listen(config, args.listen)
+    _setup_logging(config.daemon.log_level)
+    daemon = Daemon(config)
+    try:
+        daemon.start()
+    except OSError as exc:
+        print(f"modemd: cannot start: {exc}", file=sys.stderr)
+        _cleanup_sim(sims, tmp)
+        return EXIT_FAIL
+    if args.simulate:
+        key, plain = daemon.keys.create("simulator", utcnow())
+        password = secrets.token_urlsafe(12)
+        daemon.users.add("admin", password, utcnow())
+        print(f"modemd {__version__} with {len(sims)} simulated modem(s)")
+        print(f"URL: {daemon.url}")
+        print(f"Login: admin / {password}")
+        print(f"Data: {tmp} (deleted on exit)")
+        print(f"API key: {plain}", flush=True)
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    stop.wait()
+    daemon.stop()
+    _cleanup_sim(sims, tmp)
+    return EXIT_OK
+
+
+def _with_listen(config: Config, listen: str) -> Config:
+    import dataclasses
+
+    from modemd.config import split_listen
+
+    try:
+        split_listen(listen)
+    except ValueError as exc:
+        raise ConfigError([f"--listen: {exc}"]) from None
+    return dataclasses.replace(config, daemon=dataclasses.replace(config.daemon, listen=listen))
+
+
+def _cleanup_sim(sims: list[Any], tmp: str | None) -> None:
+    for s in sims:
+        s.stop()
+    if tmp:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def cmd_simulate(args: argparse.Namespace) -> int:
+    from modemd.simulator import run_simulate_cli
+
+    return run_simulate_cli(args.dir, args.modems, args.latency, args.profile)
+
+
+# --- keys and users --------------------------------------------------------------------------
+def _open_store(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    from modemd.store import Database
+
+    return Database(_load(args).db_path)
+
+
+def cmd_key_create(args: argparse.Namespace) -> int:
+    from modemd.store import KeyStore
+
+    db = _open_store(args)
+    try:
+        key, plain = KeyStore(db).create(args.name, utcnow())
+    except StoreError as exc:
+        print(f"modemd: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    finally:
+        db.close()
+    print(f"API key {key.name!r} created. It is shown only now; store it in the practice "
+          "software:", file=sys.stderr)
+    print(plain)
+    return EXIT_OK
+
+
+def cmd_key_list(args: argparse.Namespace) -> int:
+    from modemd.store import KeyStore
+
+    db = _open_store(args)
+    try:
+        for k in KeyStore(db).list():
+            state = "revoked" if k.revoked else "active"
+            print(f"{k.name}\t{k.prefix}…\t{state}\t{k.created_at:%Y-%m-%d}")
+    finally:
+        db.close()
+    return EXIT_OK
+
+
+def cmd_key_revoke(args: argparse.Namespace) -> int:
+    from modemd.store import KeyStore
+
+    db = _open_store(args)
+    try:
+        if not KeyStore(db).revoke(args.name, utcnow()):
+            print(f"modemd: no active key named {args.name!r}", file=sys.stderr)
+            return EXIT_USAGE
+    finally:
+        db.close()
+    print(f"API key {args.name!r} revoked")
+    return EXIT_OK
+
+
+def cmd_user_add(args: argparse.Namespace) -> int:
+    from modemd.store import UserStore
+
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = getpass.getpass("Password: ")
+        if getpass.getpass("Repeat: ") != password:
+            print("modemd: the passwords differ", file=sys.stderr)
+            return EXIT_USAGE
+    db = _open_store(args)
+    try:
+        UserStore(db).add(args.name, password, utcnow())
+    except StoreError as exc:
+        print(f"modemd: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    finally:
+        db.close()
+    print(f"user {args.name!r} created")
+    return EXIT_OK
+
+
+# --- API clients -----------------------------------------------------------------------------
+def _client(args: argparse.Namespace) -> tuple[str, str]:
+    key = args.key or os.environ.get("MODEMD_API_KEY", "")
+    if not key:
+        raise ConfigError(["no API key: pass --key or set MODEMD_API_KEY"])
+    if args.url:
+        return args.url.rstrip("/"), key
+    cfg = _load(args)
+    host = cfg.daemon.host
+    host = "127.0.0.1" if host in ("0.0.0.0", "") else ("::1" if host == "::" else host)
+    shown = f"[{host}]" if ":" in host else host
+    return f"http://{shown}:{cfg.daemon.port}", key
+
+
+def _call(url: str, key: str, method: str, path: str, body: Any = None) -> tuple[int, Any]:
+    data = json.dumps(body).encode() if body is not None else None
+    req = urllib.request.Request(url + path, data=data, method=method, headers={
+        "Authorization": f"Bearer {key}", "Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(req, timeout=30) as resp:
+            return resp.status, json.loads(resp.read() or b"null")
+    except urllib.error.HTTPError as exc:
+        try:
+            return exc.code, json.loads(exc.read() or b"null")
+        except ValueError:
+            return exc.code, None
+
+
+def _refused(status: int, answer: Any) -> int:
+    err = (answer or {}).get("error", {}) if isinstance(answer, dict) else {}
+    field = f" (field: {err['field']})" if err.get("field") else ""
+    print(f"modemd: refused ({status} {err.get('code', '?')}): {err.get('message', '')}{field}",
+          file=sys.stderr)
+    return EXIT_REFUSED
+
+
+def cmd_send(args: argparse.Namespace) -> int:
+    url, key = _client(args)
+    try:
+        status, answer = _call(url, key, "POST", "/api/v1/messages",
+                               {"to": args.to, "text": args.text})
+    except OSError as exc:
+        print(f"modemd: cannot reach {url}: {exc}", file=sys.stderr)
+        return EXIT_FAIL
+    if status >= 400:
+        return _refused(status, answer)
+    print(f"message {answer['id']}: {answer['status']}, {answer['segments']} SMS, "
+          f"{answer['encoding']}, to {answer['to']}")
+    return EXIT_OK
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    url, key = _client(args)
+    try:
+        status, answer = _call(url, key, "GET", "/api/v1/modems")
+    except OSError as exc:
+        print(f"modemd: cannot reach {url}: {exc}", file=sys.stderr)
+        return EXIT_FAIL
+    if status >= 400:
+        return _refused(status, answer)
+    for m in answer["modems"]:
+        signal_dbm = m["signal"]["dbm"]
+        print(f"{m['name']}\t{m['state']}\t{m.get('operator') or '-'}\t"
+              f"{signal_dbm if signal_dbm is not None else '-'} dBm\t"
+              f"sent {m['counters']['parts_sent']}" + (f"\t{m['reason']}" if m["reason"] else ""))
+    return EXIT_OK

@@ -1,0 +1,139 @@
+"""Wiring in one place: store → channels → services → interfaces; stop in reverse."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Any
+
+import bottle
+from waitress.server import create_server
+
+from modemd.api import ApiContext, create_api
+from modemd.channels.base import Channel
+from modemd.channels.modem import ModemChannel
+from modemd.clock import Clock
+from modemd.config import Config
+from modemd.dispatcher import Dispatcher
+from modemd.messaging import MessageService
+from modemd.store import Database, KeyStore, MessageStore, UserStore
+from webui.app import create_webui
+
+log = logging.getLogger("modemd.daemon")
+
+
+class Daemon:
+    """The running modemd: owns the database, the channels, the workers and the HTTP server."""
+
+    def __init__(self, config: Config, *, clock: Clock | None = None):
+        self.config = config
+        self.clock = clock or Clock()
+        self.db: Database | None = None
+        self.channels: list[Channel] = []
+        self.dispatcher: Dispatcher | None = None
+        self._server: Any = None
+        self._server_thread: threading.Thread | None = None
+
+    # --- life cycle ----------------------------------------------------------------------
+    def start(self) -> None:
+        """Open everything and begin serving; returns once the HTTP port is bound."""
+        cfg = self.config
+        self.db = Database(cfg.db_path)
+        self.messages = MessageStore(self.db)
+        self.keys = KeyStore(self.db)
+        self.users = UserStore(self.db)
+        now = self.clock.now()
+        resumed = self.messages.recover_interrupted(now)
+        if resumed:
+            log.warning("%d message(s) were being sent when modemd stopped; resuming them "
+                        "without re-sending parts the network already accepted", resumed)
+        released = self.messages.unpin_unknown_channels({m.name for m in cfg.modems}, now)
+        if released:
+            log.warning("%d message(s) were pinned to modems no longer configured; released",
+                        released)
+
+        self.channels = [
+            ModemChannel(m.name, m.port, baudrate=m.baudrate, pin=m.pin,
+                         send_timeout=m.send_timeout, command_timeout=m.command_timeout,
+                         log_content=cfg.daemon.log_content)
+            for m in cfg.modems
+        ]
+        self.dispatcher = Dispatcher(
+            self.messages, self.channels, clock=self.clock,
+            status_reports=cfg.sms.status_reports,
+            validity_minutes=cfg.sms.validity_hours * 60 or None,
+            retry_attempts=cfg.sms.retry_attempts, retry_backoff=cfg.sms.retry_backoff,
+            log_content=cfg.daemon.log_content,
+        )
+        self.message_service = MessageService(
+            self.messages, default_region=cfg.sms.default_region,
+            max_length=cfg.sms.max_length, clock=self.clock, on_queued=self.dispatcher.notify,
+        )
+        for channel in self.channels:
+            channel.start()
+        self.dispatcher.start()
+
+        root = bottle.Bottle()
+        root.merge(create_api(ApiContext(
+            keys=self.keys, messages=self.message_service, channels=self.channels,
+            metrics=self._metrics, health=self._health,
+        )))
+        root.merge(create_webui())
+        self._server = create_server(root, host=cfg.daemon.host, port=cfg.daemon.port,
+                                     threads=8, ident="modemd", clear_untrusted_proxy_headers=True)
+        self._server_thread = threading.Thread(target=self._server.run, name="http",
+                                               daemon=True)
+        self._server_thread.start()
+        log.info("modemd listening on %s with %d modem(s)", self.url, len(self.channels))
+
+    def stop(self) -> None:
+        """Stop serving, let the workers finish their current message, close everything."""
+        if self._server is not None:
+            self._server.close()
+            if self._server_thread:
+                self._server_thread.join(timeout=5)
+            self._server.task_dispatcher.shutdown()
+            self._server = None
+        if self.dispatcher is not None:
+            self.dispatcher.stop()
+        for channel in reversed(self.channels):
+            channel.stop()
+        if self.db is not None:
+            self.db.close()
+            self.db = None
+
+    @property
+    def url(self) -> str:
+        """Where the API and the web UI answer (with the real port when 0 was configured)."""
+        host = self.config.daemon.host
+        port = self._server.effective_port if self._server else self.config.daemon.port
+        shown = f"[{host}]" if ":" in host else host
+        return f"http://{shown}:{port}"
+
+    # --- health and metrics --------------------------------------------------------------
+    def _health(self) -> dict:
+        try:
+            assert self.db is not None
+            self.db.query("SELECT 1")
+            db_ok = True
+        except Exception:
+            db_ok = False
+        ready = sum(1 for c in self.channels if c.ready)
+        return {"ok": db_ok, "database": db_ok,
+                "modems": {"ready": ready, "total": len(self.channels)}}
+
+    def _metrics(self) -> str:
+        lines = ["# HELP modemd_messages Messages by status.", "# TYPE modemd_messages gauge"]
+        for status, n in sorted(self.messages.count_by_status().items()):
+            lines.append(f'modemd_messages{{status="{status}"}} {n}')
+        lines += ["# HELP modemd_modem_ready 1 if the modem can send.",
+                  "# TYPE modemd_modem_ready gauge"]
+        for c in self.channels:
+            lines.append(f'modemd_modem_ready{{modem="{c.name}"}} {int(c.ready)}')
+        lines += ["# HELP modemd_parts_sent_total PDUs accepted by the network.",
+                  "# TYPE modemd_parts_sent_total counter"]
+        for c in self.channels:
+            counters = c.describe().get("counters", {})
+            lines.append(f'modemd_parts_sent_total{{modem="{c.name}"}} '
+                         f'{counters.get("parts_sent", 0)}')
+        return "\n".join(lines) + "\n"

@@ -1,0 +1,142 @@
+"""The dispatcher: one worker per channel takes the next due message and sends it.
+
+No polling: a worker sleeps on a condition that is notified when a message is accepted or a
+channel changes state, with a timeout only for the earliest future due time (a retry or a
+scheduled message). The next message is claimed the moment the previous one is done.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from datetime import timedelta
+
+from modemd.channels.base import Channel, Outbound
+from modemd.clock import Clock
+from modemd.errors import ChannelLost, SendError
+from modemd.phone import mask_number
+from modemd.store.messages import Message, MessageStore
+
+log = logging.getLogger("modemd.dispatcher")
+
+MAX_BACKOFF = 900.0
+
+
+class Dispatcher:
+    """Moves messages from the queue to the channels; owns one worker thread per channel."""
+
+    def __init__(
+        self, store: MessageStore, channels: list[Channel], *, clock: Clock | None = None,
+        status_reports: bool = True, validity_minutes: int | None = 4320,
+        retry_attempts: int = 5, retry_backoff: float = 5.0, log_content: bool = False,
+    ):
+        self.store = store
+        self.channels = channels
+        self.clock = clock or Clock()
+        self.status_reports = status_reports
+        self.validity_minutes = validity_minutes
+        self.retry_attempts = retry_attempts
+        self.retry_backoff = retry_backoff
+        self.log_content = log_content
+        self._cond = threading.Condition()
+        self._generation = 0
+        self._stopping = False
+        self._threads: list[threading.Thread] = []
+        for channel in channels:
+            channel.on_change(lambda _c: self.notify())
+
+    def start(self) -> None:
+        """Start one worker per channel."""
+        self._stopping = False
+        for channel in self.channels:
+            t = threading.Thread(target=self._work, args=(channel,), daemon=True,
+                                 name=f"dispatch-{channel.name}")
+            t.start()
+            self._threads.append(t)
+
+    def stop(self) -> None:
+        """Stop the workers after the message each is sending right now."""
+        with self._cond:
+            self._stopping = True
+            self._cond.notify_all()
+        for t in self._threads:
+            t.join(timeout=30)
+        self._threads.clear()
+
+    def notify(self) -> None:
+        """Something changed (a message was queued, a channel became ready): wake the workers."""
+        with self._cond:
+            self._generation += 1
+            self._cond.notify_all()
+
+    # --- the worker ------------------------------------------------------------------------
+    def _work(self, channel: Channel) -> None:
+        while True:
+            with self._cond:
+                if self._stopping:
+                    return
+                generation = self._generation
+            message = None
+            timeout: float | None = None
+            if channel.ready:
+                try:
+                    message = self.store.claim(channel.name, self.clock.now())
+                    if message is None:
+                        due = self.store.next_due(channel.name)
+                        if due is not None:
+                            timeout = max(0.0, (due - self.clock.now()).total_seconds())
+                except Exception:
+                    log.exception("dispatcher %s: store error; retrying in 1 s", channel.name)
+                    timeout = 1.0
+            if message is not None:
+                self._send(channel, message)
+                continue
+            with self._cond:
+                if self._generation == generation and not self._stopping:
+                    # A claimable message due "now" but not yet visible can only differ by
+                    # clock skew between store and worker; never spin on it.
+                    self._cond.wait(None if timeout is None else max(timeout, 0.01))
+
+    def _send(self, channel: Channel, msg: Message) -> None:
+        done = frozenset(p.seq for p in msg.parts if p.message_ref is not None)
+        outbound = Outbound(
+            id=msg.id, to=msg.to, text=msg.text, concat_ref=msg.concat_ref,
+            status_report=self.status_reports, validity_minutes=self.validity_minutes,
+            done_parts=done,
+        )
+        who = msg.to if self.log_content else mask_number(msg.to)
+
+        def part_sent(seq: int, ref: int) -> None:
+            self.store.record_part_sent(msg.id, seq, channel.name, ref, self.clock.now())
+
+        try:
+            channel.send(outbound, part_sent)
+        except ChannelLost as exc:
+            log.warning("message %d: %s; back to the queue", msg.id, exc.text)
+            self.store.requeue(msg.id, self.clock.now(), self.clock.now(),
+                               f"{channel.name} lost: {exc.text}", count_attempt=False)
+            self.notify()
+        except SendError as exc:
+            attempts = msg.attempts + 1
+            if exc.temporary and attempts < self.retry_attempts:
+                delay = min(self.retry_backoff * 2 ** (attempts - 1), MAX_BACKOFF)
+                now = self.clock.now()
+                log.info("message %d to %s: %s (attempt %d); retry in %.0f s",
+                         msg.id, who, exc, attempts, delay)
+                self.store.requeue(msg.id, now, now + timedelta(seconds=delay),
+                                   f"{exc.code}: {exc.text}; retry {attempts}",
+                                   error=(exc.code, exc.text))
+                self.notify()
+            else:
+                log.warning("message %d to %s failed: %s", msg.id, who, exc)
+                self.store.mark_failed(msg.id, self.clock.now(), exc.code, exc.text)
+        except Exception as exc:
+            # A bug in one message must not stop the queue: park it and carry on.
+            log.exception("message %d: unexpected error", msg.id)
+            now = self.clock.now()
+            self.store.requeue(msg.id, now, now + timedelta(seconds=self.retry_backoff),
+                               f"internal error: {exc}", error=("internal_error", str(exc)))
+        else:
+            self.store.mark_sent(msg.id, self.clock.now())
+            log.info("message %d to %s sent via %s (%d parts)", msg.id, who, channel.name,
+                     msg.segments)
