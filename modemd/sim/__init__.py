@@ -1,0 +1,1 @@
+"""The simulated GSM modem; the public entry point is `modemd.simulator`."""
