@@ -158,7 +158,7 @@ def create_api(ctx: ApiContext) -> bottle.Bottle:
         outcome = ctx.messages.cancel(key.id, message_id(mid))
         if outcome == "not_found":
             raise ApiError(404, "not_found", f"no message {mid}")
-        if outcome != "cancelled":
+        if outcome is not None:
             raise ApiError(409, "not_cancellable",
                            f"message {mid} is {outcome} and can no longer be cancelled")
         return message_json(ctx.messages.get(key.id, int(mid)))  # type: ignore[arg-type]
@@ -190,33 +190,44 @@ def create_api(ctx: ApiContext) -> bottle.Bottle:
         return {"modems": [c.describe() for c in ctx.channels]}
 
     @app.get("/healthz")
-    @handler
+    @lambda fn: handler(fn, auth=False)
     def healthz() -> Any:
         health = ctx.health()
         if not health.get("ok"):
             bottle.response.status = 503
         return health
-    healthz.__wrapped_auth__ = False  # type: ignore[attr-defined]
 
     @app.get("/metrics")
     def metrics() -> Any:
         bottle.response.content_type = "text/plain; version=0.0.4; charset=utf-8"
         return ctx.metrics()
 
+    return app
+
+
+def install_error_handlers(app: bottle.Bottle) -> None:
+    """404/405/500 as the JSON error object under /api and /healthz, plain text elsewhere."""
+
+    def answer(status: int, code: str, message: str) -> str:
+        bottle.response.status = status
+        if bottle.request.path.startswith(("/api/", "/healthz")):
+            bottle.response.content_type = "application/json"
+            return json.dumps({"error": {"code": code, "message": message, "field": None}})
+        bottle.response.content_type = "text/plain; charset=utf-8"
+        return f"{status}: {message}\n"
+
     @app.error(404)
     def not_found(_err: Any) -> str:
-        return error_body(404, "not_found", f"no route {bottle.request.path}")
+        return answer(404, "not_found", f"no route {bottle.request.path}")
 
     @app.error(405)
     def not_allowed(_err: Any) -> str:
-        return error_body(405, "method_not_allowed",
-                          f"{bottle.request.method} is not allowed on {bottle.request.path}")
+        return answer(405, "method_not_allowed",
+                      f"{bottle.request.method} is not allowed on {bottle.request.path}")
 
     @app.error(500)
     def server_error(_err: Any) -> str:
-        return error_body(500, "internal_error", "internal error; see the daemon log")
-
-    return app
+        return answer(500, "internal_error", "internal error; see the daemon log")
 
 
 def _status_param(value: str | None) -> str | None:

@@ -9,7 +9,7 @@ from typing import Any
 import bottle
 from waitress.server import create_server
 
-from modemd.api import ApiContext, create_api
+from modemd.api import ApiContext, create_api, install_error_handlers
 from modemd.channels.base import Channel
 from modemd.channels.modem import ModemChannel
 from modemd.clock import Clock
@@ -79,21 +79,30 @@ class Daemon:
             metrics=self._metrics, health=self._health,
         )))
         root.merge(create_webui())
+        install_error_handlers(root)
         self._server = create_server(root, host=cfg.daemon.host, port=cfg.daemon.port,
                                      threads=8, ident="modemd", clear_untrusted_proxy_headers=True)
-        self._server_thread = threading.Thread(target=self._server.run, name="http",
-                                               daemon=True)
+        self._server_thread = threading.Thread(target=self._serve, name="http", daemon=True)
         self._server_thread.start()
         log.info("modemd listening on %s with %d modem(s)", self.url, len(self.channels))
+
+    def _serve(self) -> None:
+        server = self._server
+        try:
+            server.run()
+        except OSError:
+            # close() from stop() pulls the sockets out from under select(): that is the end.
+            if self._server is server:
+                raise
 
     def stop(self) -> None:
         """Stop serving, let the workers finish their current message, close everything."""
         if self._server is not None:
-            self._server.close()
+            server, self._server = self._server, None
+            server.close()
             if self._server_thread:
                 self._server_thread.join(timeout=5)
-            self._server.task_dispatcher.shutdown()
-            self._server = None
+            server.task_dispatcher.shutdown()
         if self.dispatcher is not None:
             self.dispatcher.stop()
         for channel in reversed(self.channels):

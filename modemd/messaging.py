@@ -93,8 +93,8 @@ class MessageService:
         """A page of messages, newest first."""
         return self.store.list(flt, key_id)
 
-    def cancel(self, key_id: int | None, message_id: int) -> str:
-        """Cancel if still queued: "cancelled", "not_found" or the status that prevents it."""
+    def cancel(self, key_id: int | None, message_id: int) -> str | None:
+        """Cancel if still queued: None if done, "not_found", or the status that prevents it."""
         return self.store.cancel(message_id, key_id, self.clock.now())
 
 

@@ -119,6 +119,7 @@ def test_recover_interrupted_and_cancel(db, key):
     b, _ = store.add(_new(key), now)
     store.claim("gsm0", now)
     assert store.cancel(a.id, key.id, now) == "sending"
+    assert store.cancel(b.id, key.id, now) is None
     assert store.cancel(b.id, key.id, now) == "cancelled"
     assert store.cancel(9999, key.id, now) == "not_found"
     assert store.recover_interrupted(now) == 1

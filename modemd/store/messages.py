@@ -249,8 +249,11 @@ class MessageStore:
             )
             _history(conn, message_id, Status.FAILED, now, f"{code}: {text}")
 
-    def cancel(self, message_id: int, key_id: int | None, now: datetime) -> str:
-        """Cancel a queued message. Returns "cancelled", "not_found" or the blocking status."""
+    def cancel(self, message_id: int, key_id: int | None, now: datetime) -> str | None:
+        """Cancel a queued message.
+
+        Returns None when it was cancelled now, "not_found", or the status that prevents it.
+        """
         with self.db.transaction() as conn:
             row = conn.execute(
                 "SELECT key_id, status FROM messages WHERE id = ?", (message_id,)
@@ -265,7 +268,7 @@ class MessageStore:
             if cur.rowcount == 0:
                 return row["status"]
             _history(conn, message_id, Status.CANCELLED, now, "cancelled by request")
-            return "cancelled"
+            return None
 
     def recover_interrupted(self, now: datetime) -> int:
         """After a crash: messages left in `sending` go back to the queue, parts kept."""
