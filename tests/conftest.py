@@ -101,6 +101,7 @@ def start_daemon(tmp_path: Path) -> Iterator[Callable[..., Running]]:
         sims = modems if modems is not None else []
         if modems is None:
             for i in range(n_modems):
+                (tmp_path / "tty").mkdir(exist_ok=True)
                 sim = SimulatedModem(tmp_path / "tty" / f"gsm{i}", latency=latency)
                 sim.start()
                 sims.append(sim)

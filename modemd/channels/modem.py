@@ -292,7 +292,8 @@ class ModemChannel(Channel):
 
     def _refresh(self, engine: AtEngine) -> None:
         t = self.command_timeout
-        reg = _optional(lambda: parsers.parse_creg_read(engine.command("AT+CREG?", timeout=t).lines))
+        reg = _optional(
+            lambda: parsers.parse_creg_read(engine.command("AT+CREG?", timeout=t).lines))
         if reg is not None:
             self.info.registration = parsers.REG_STATES.get(reg[1], "unknown")
         self.info.operator = _optional(
