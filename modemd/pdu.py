@@ -63,7 +63,13 @@ class SubmitPdu:
 
 @dataclass(frozen=True)
 class UserData:
-    """Decoded TP-UD. `raw` is the user data octets after the UDH, in every encoding."""
+    """Decoded TP-UD.
+
+    `raw` is the user data octets after the UDH in every encoding: the 8-bit payload, the UTF-16
+    octets (so an assembler can rejoin a surrogate pair a sender split across parts), or the
+    packed septets (fill bits included). 8-bit and compressed data (23.042, which no handset we
+    meet sends) have encoding "8bit" and an empty `text`.
+    """
 
     text: str
     encoding: str  # "gsm7" | "ucs2" | "8bit"
@@ -425,6 +431,7 @@ def _read_timestamp(r: _Reader, what: str) -> datetime:
     quarters = tens * 10 + units
     offset = timedelta(minutes=15 * quarters) * (-1 if tz & 0x08 else 1)
     year, month, day, hour, minute, second = fields
+    # 23.040 gives no century; every timestamp a network sends today is in 20YY.
     try:
         return datetime(2000 + year, month, day, hour, minute, second, tzinfo=timezone(offset))
     except ValueError as exc:
