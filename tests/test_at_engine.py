@@ -83,7 +83,7 @@ class FakePort:
             self._cond.notify_all()
 
 
-Reply = bytes | float  # bytes to send, or seconds to pause
+Reply = bytes | float | Callable[[], None]  # bytes to send, seconds to pause, or a hook
 
 
 class FakeModem:
@@ -140,6 +140,8 @@ class FakeModem:
                 return
             if isinstance(item, float):
                 time.sleep(item)
+            elif callable(item):
+                item()
             else:
                 self.port.feed(item)
 
@@ -329,6 +331,15 @@ def test_cmti_in_the_middle_of_a_response(rig):
     assert resp.lines == ('+CPMS: "SM",3,30,', '"SM",3,30')
     assert urcs.wait(2) == [Urc("+CMTI", '+CMTI: "SM",4', None),
                             Urc("+CMTI", '+CMTI: "SM",5', None)]
+
+
+def test_pdu_listing_with_urcs_interleaved(rig):
+    engine, _, modem, urcs, _ = rig(chunked=True)
+    modem.on("AT+CMGL=4", b"\r\n+CMGL: 1,1,,23\r\n" + PDU.encode() + b"\r\n"
+             b'+CMTI: "SM",3\r\n+CMGL: 2,0,,23\r\n' + PDU.encode() + b"\r\n\r\nOK\r\n")
+    resp = engine.command("AT+CMGL=4", timeout=1)
+    assert resp.lines == ("+CMGL: 1,1,,23", PDU, "+CMGL: 2,0,,23", PDU)
+    assert urcs.wait(1)[0].name == "+CMTI"
 
 
 def test_two_line_urc_body_arrives_later_while_command_pending(rig):
@@ -551,14 +562,25 @@ def test_urcs_still_flow_while_discarding(rig):
 
 def test_concurrent_callers_queue_one_in_flight(rig):
     engine, port, modem, _, _ = rig(chunked=True)
-    in_flight = []
+    state = {"outstanding": 0, "max": 0}
+    lock = threading.Lock()
+    inner = port.on_write
 
-    def answer(data: bytes) -> None:
-        in_flight.append(data)
+    def on_write(data: bytes) -> None:
+        with lock:
+            state["outstanding"] += 1
+            state["max"] = max(state["max"], state["outstanding"])
+        inner(data)
 
+    def answered() -> None:
+        with lock:
+            state["outstanding"] -= 1
+
+    port.on_write = on_write
     n = 8
     for i in range(n):
-        modem.on(f"AT+X{i}", 0.02, f"\r\n+X{i}: {i}\r\nOK\r\n".encode())
+        # The answer's final code goes out last; only then may the next command be written.
+        modem.on(f"AT+X{i}", 0.02, f"\r\n+X{i}: {i}\r\n".encode(), answered, b"OK\r\n")
     results: dict[int, Response] = {}
 
     def call(i: int) -> None:
@@ -570,8 +592,8 @@ def test_concurrent_callers_queue_one_in_flight(rig):
     for t in threads:
         t.join(5)
     assert {i: r.lines for i, r in results.items()} == {i: (f"+X{i}: {i}",) for i in range(n)}
-    # Strictly alternating: each write came after the previous answer was complete.
     assert len(port.writes) == n
+    assert state["max"] == 1
 
 
 # --- link loss -------------------------------------------------------------------------------

@@ -201,12 +201,12 @@ class AtEngine:
         self._log_redact = log_redact
         self._urc_body_timeout = urc_body_timeout
         self._settle_timeout = settle_timeout
-        self._urcs: dict[str, tuple[str, bool]] = {}  # PREFIX → (prefix as given, two_line)
-        for prefix, two_line in DEFAULT_URCS:
-            self.register_urc(prefix, two_line=two_line)
-
         self._cmd_lock = threading.Lock()  # one command in flight; callers queue here
         self._cond = threading.Condition()  # guards everything below; reader notifies
+        self._urcs: dict[str, tuple[str, bool]] = {}  # PREFIX → (prefix as given, two_line)
+        self._urc_order: list[tuple[str, str, bool]] = []
+        for prefix, two_line in DEFAULT_URCS:
+            self.register_urc(prefix, two_line=two_line)
         self._pending: _Pending | None = None
         self._seq = 0
         self._discarding = False  # a command timed out: drop lines up to the next final
@@ -268,12 +268,13 @@ class AtEngine:
         prefix = prefix.strip()
         if not prefix:
             raise ValueError("empty URC prefix")
-        self._urcs[prefix.upper()] = (prefix, two_line)
-        # Longest first, so "+CMTI" never falls to a shorter prefix and "^RSSI" beats "^".
-        self._urc_order = sorted(
-            ((key, name, two) for key, (name, two) in self._urcs.items()),
-            key=lambda item: -len(item[0]),
-        )
+        with self._cond:
+            self._urcs[prefix.upper()] = (prefix, two_line)
+            # Longest first: "+CMTI" never falls to a shorter prefix, "^RSSI" beats "^".
+            self._urc_order = sorted(
+                ((key, name, two) for key, (name, two) in self._urcs.items()),
+                key=lambda item: -len(item[0]),
+            )
 
     # --- commands ----------------------------------------------------------------------------
 
@@ -374,6 +375,9 @@ class AtEngine:
                 log.debug("%s: no late final code after %.1f s, carrying on",
                           self.name, self._settle_timeout)
                 self._discarding = False
+                # A half line still in the buffer is the dead command's; it must not be
+                # completed by our answer's line ending.
+                self._buf = ""
 
     def _expire(self, p: _Pending) -> None:
         """Detach a timed-out command (under the lock): its late lines go nowhere."""
@@ -476,13 +480,14 @@ class AtEngine:
             log.debug("%s: %s came without its second line", self.name, name)
             urcs.append(Urc(name, header, None))
 
+        if p is not None and p.payload is not None and (
+                line.lstrip("> ").strip() == p.payload.strip()):
+            log.debug("%s < <echo of the payload>", self.name)  # never its content
+            return
         self._debug("<", line)
         if p is not None:
-            up = line.upper()
-            if up == p.cmd.upper():
+            if line.upper() == p.cmd.upper():
                 return  # echo of the command
-            if p.payload is not None and line.lstrip("> ").strip() == p.payload.strip():
-                return  # echo of the payload
             kind = _final_kind(line, p.call_control)
             if kind is not None:
                 self._complete(p, line, kind)
