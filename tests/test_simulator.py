@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import re
 import signal
 import subprocess
@@ -136,6 +137,20 @@ def test_unknown_commands_and_noise(port: serial.Serial) -> None:
     assert at(port, "\rAT") == b"\r\nOK\r\n"
 
 
+def test_random_bytes_never_kill_the_modem(modem: SimulatedModem, port: serial.Serial,
+                                           caplog: pytest.LogCaptureFixture) -> None:
+    rng = random.Random(5)
+    alphabet = b"AT+CMGS=?\r\n\x1a\x1b0123456789,\"\xff\x00"
+    for _ in range(20):
+        port.write(bytes(rng.choice(alphabet) for _ in range(500)))
+    port.write(b"\x1b\rATZ\r")
+    time.sleep(0.1)
+    port.reset_input_buffer()
+    assert at(port, "ATE0").endswith(b"\r\nOK\r\n")
+    assert at(port, "AT") == b"\r\nOK\r\n"
+    assert not [r for r in caplog.records if r.name == "modemd.sim" and r.levelno >= 40]
+
+
 # --- errors and the SIM
 @pytest.mark.parametrize(("cmee", "answer"), [
     (0, b"\r\nERROR\r\n"),
@@ -255,12 +270,11 @@ def test_latency_delays_the_answer_and_buffers_input(modem: SimulatedModem,
 
 
 def test_urc_while_the_answer_is_pending(modem: SimulatedModem, port: serial.Serial) -> None:
-    modem.set_latency(0.2)
+    modem.set_latency(0.5)
     port.write(f"AT+CMGS={PDU_LEN}\r".encode())
     read_until(port, b"> ")
     port.write(PDU.encode() + b"\x1a")
-    modem.wait_for_command("AT+CMGS", 1)
-    time.sleep(0.05)  # let the PDU reach the modem; the answer is still 0.15 s away
+    time.sleep(0.1)  # let the PDU reach the modem; its answer is still 0.4 s away
     modem.emit_urc('+CDSI: "SR",1')
     assert read_until(port, FINAL) == b'\r\n+CDSI: "SR",1\r\n\r\n+CMGS: 0\r\n\r\nOK\r\n'
 
@@ -417,6 +431,17 @@ def test_stop_cleans_up(tmp_path: Path) -> None:
     assert not os.path.lexists(m.path)
     assert _open_fds() == before
     assert not any(t.name == "sim-gsm0" for t in __import__("threading").enumerate())
+
+
+def test_stop_before_a_timed_plug(tmp_path: Path) -> None:
+    m = SimulatedModem(tmp_path / "gsm0")
+    m.start()
+    m.unplug(duration=0.05)
+    m.stop()
+    time.sleep(0.1)
+    assert not os.path.lexists(m.path)
+    with pytest.raises(RuntimeError):
+        m.plug()
 
 
 def test_start_modems(tmp_path: Path) -> None:

@@ -105,6 +105,8 @@ class SimulatedModem:
         self._thread: threading.Thread | None = None
         self._stopping = False
         self._plug_timer: threading.Timer | None = None
+        # Orders stop() against a plug timer firing, so no pty is reopened after stop().
+        self._life = threading.Lock()
 
     # --- life cycle
     def start(self) -> None:
@@ -122,8 +124,9 @@ class SimulatedModem:
 
     def stop(self) -> None:
         """Stop serving, close the pty and remove the symlink. Safe to call twice."""
-        self._cancel_plug_timer()
-        thread, self._thread = self._thread, None
+        with self._life:
+            self._cancel_plug_timer()
+            thread, self._thread = self._thread, None
         if thread is not None:
             self._stopping = True
             self._wake()
@@ -247,6 +250,8 @@ class SimulatedModem:
 
     def plug(self) -> None:
         """A new pty pair appears at the same path (no-op when already plugged)."""
+        if self._thread is None:
+            raise RuntimeError(f"{self.name}: not started")
         self._cancel_plug_timer()
         self._call(self._do_plug)
 
@@ -303,9 +308,10 @@ class SimulatedModem:
             timer.cancel()
 
     def _timed_plug(self) -> None:
-        self._plug_timer = None
-        if self._thread is not None:
-            self._call(self._do_plug)
+        with self._life:
+            self._plug_timer = None
+            if self._thread is not None:
+                self._call(self._do_plug)
 
     def _do_plug(self) -> None:
         if self._port.is_open:
