@@ -3,7 +3,8 @@
 Each modem is a pty pair whose slave appears under a stable path (DIR/gsm0, DIR/gsm1, …)
 and answers 27.005/27.007 in PDU mode as a USB modem would, with latency and faults on
 request. The parts live in `modemd.sim`: `profiles` (what differs per modem family),
-`commands` (the command set, pure), `pty` (the tty), `modem` (thread, faults, recording).
+`commands` and `sms` (the command set, pure), `pty` (the tty), `modem` (the serving thread,
+latency, faults, recording).
 """
 
 from __future__ import annotations

@@ -26,9 +26,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TypeVar
 
-from modemd.sim.commands import Identity, ModemCore, Reply
+from modemd.sim.commands import ModemCore
 from modemd.sim.profiles import get_profile
 from modemd.sim.pty import PtyPort
+from modemd.sim.state import Identity, Reply
 
 log = logging.getLogger("modemd.sim")
 T = TypeVar("T")
