@@ -130,6 +130,7 @@ def test_write_commands_change_what_is_read(port: serial.Serial) -> None:
 
 
 def test_unknown_commands_and_noise(port: serial.Serial) -> None:
+    assert at(port, "at+csq") == b"\r\n+CSQ: 21,99\r\n\r\nOK\r\n"  # any case
     assert at(port, "AT+NOPE") == b"\r\nERROR\r\n"
     assert at(port, "ATD5551234") == b"\r\nERROR\r\n"
     # Bytes without "AT", invalid UTF-8 and an overlong line get no answer and do no harm.

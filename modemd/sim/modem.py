@@ -399,7 +399,9 @@ class SimulatedModem:
             except (BlockingIOError, InterruptedError):
                 return  # nobody reads; POLLOUT tells us when to go on
             except OSError as exc:
+                # Lost like bytes on a broken link; keeping them would retry (and spin) forever.
                 log.warning("%s: write error %s", self.name, exc)
+                self._outbuf.clear()
                 return
             del self._outbuf[:written]
 
