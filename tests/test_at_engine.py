@@ -312,10 +312,14 @@ def test_no_carrier_during_other_command_is_a_urc(rig):
     assert [u.name for u in urcs.wait(2)] == ["RING", "NO CARRIER"]
 
 
-def test_non_latin1_command_is_refused_before_writing(rig):
+def test_unsendable_text_is_refused_before_writing(rig):
     engine, port, _, _, _ = rig()
     with pytest.raises(AtError):
         engine.command("AT+CUSD=1,\"\u20ac\"", timeout=0.2)
+    with pytest.raises(AtError):
+        engine.command("AT\rAT+CFUN=0", timeout=0.2)
+    with pytest.raises(AtError):
+        engine.command_with_prompt("AT+CMGS=23", "00\x1a11", timeout=0.2, prompt_timeout=0.2)
     assert bytes(port.written) == b""
 
 

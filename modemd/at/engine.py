@@ -302,12 +302,15 @@ class AtEngine:
     def _exchange(
         self, cmd: str, payload: str | None, timeout: float, prompt_timeout: float
     ) -> Response:
+        # Checked before anything is written: a half-written command cannot be undone.
         for text in (cmd, payload or ""):
-            # Checked before anything is written: a half-written command cannot be undone.
             try:
                 text.encode("latin-1")
             except UnicodeEncodeError:
                 raise AtError(f"{self.name}: command or payload is not 8-bit text") from None
+        if "\r" in cmd or (payload is not None and (CTRL_Z in payload or ESC in payload)):
+            # CR would end the command early; Ctrl-Z/ESC would end or abort the input.
+            raise AtError(f"{self.name}: control character inside command or payload")
         with self._cmd_lock:
             self._settle()
             with self._cond:
