@@ -16,6 +16,7 @@ import serial
 
 from modemd.at import parsers
 from modemd.at.engine import AtEngine, Urc
+from modemd.at.transport import open_port
 from modemd.channels.base import Channel, Outbound, PartSent
 from modemd.errors import (
     AtError,
@@ -213,7 +214,9 @@ class ModemChannel(Channel):
     def _connect(self) -> None:
         self._lost.clear()
         self._set_state(ModemState.CONNECTING, None)
-        port = serial.Serial(self.port, self.baudrate, timeout=0.2, exclusive=True)
+        port = open_port(self.port, baudrate=self.baudrate)
+        # Whatever the modem said while nobody listened (old answers, URCs) is stale now.
+        port.reset_input_buffer()
         engine = AtEngine(port, name=self.name, on_urc=self._on_urc, on_lost=self._on_lost,
                           log_redact=not self._log_content)
         self._engine = engine

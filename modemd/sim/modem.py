@@ -324,6 +324,9 @@ class SimulatedModem:
         self._flush()
 
     def _do_unplug(self) -> None:
+        # The unplug falls between bytes: what the modem already sent reaches the host first.
+        self._flush()
+        self._port.drain(timeout=1.0)
         self._port.close()
         self._inbuf.clear()
         self._outbuf.clear()

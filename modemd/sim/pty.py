@@ -11,7 +11,11 @@ the slave open then reads EOF (pyserial raises SerialException), writes fail wit
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import os
+import struct
+import termios
+import time
 import tty
 from pathlib import Path
 
@@ -44,6 +48,30 @@ class PtyPort:
         os.symlink(self.slave_name, tmp)
         # Replace in one step so a reader never sees the path missing or half-made.
         os.replace(tmp, self.path)
+
+    def unread(self) -> int:
+        """Bytes the simulator wrote that no reader of the slave has taken yet."""
+        if self._slave is None:
+            return 0
+        try:
+            raw = fcntl.ioctl(self._slave, termios.FIONREAD, b"\0\0\0\0")
+        except OSError:
+            return 0
+        return int(struct.unpack("i", raw)[0])
+
+    def drain(self, timeout: float) -> None:
+        """Wait (bounded) until the reader has taken everything already written.
+
+        A hang-up flushes the tty's queue, so without this an answer the modem sent just
+        before the unplug would vanish, which no real cable does to bytes already delivered.
+        """
+        deadline = time.monotonic() + timeout
+        # Bytes written to a pty master reach the slave's queue through a kernel work item,
+        # so an empty queue right after a write proves nothing: require it empty twice.
+        quiet = 0
+        while quiet < 2 and time.monotonic() < deadline:
+            time.sleep(0.01)
+            quiet = quiet + 1 if self.unread() == 0 else 0
 
     def close(self) -> None:
         """Remove the symlink and close both sides; readers of the slave see a hang-up."""
