@@ -149,3 +149,10 @@ def test_users_passwords_are_argon2(db):
     assert users.verify("bob", "geheim123") is None
     with pytest.raises(StoreError):
         users.add("kurz", "123", utcnow())
+
+
+def test_rejected_messages_are_kept_but_never_claimed(db, key):
+    store = MessageStore(db)
+    msg, _ = store.add(_new(key, rejected=("monthly_limit", "limit reached")), utcnow())
+    assert msg.status == "rejected" and msg.error_code == "monthly_limit"
+    assert store.claim("gsm0", utcnow()) is None

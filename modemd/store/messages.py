@@ -25,6 +25,7 @@ class NewMessage:
     segments: int
     reference: str | None = None
     send_at: datetime | None = None
+    rejected: tuple[str, str] | None = None   # (code, text): stored as `rejected`, never sent
 
 
 @dataclass(frozen=True)
@@ -101,13 +102,17 @@ class MessageStore:
                     return self._get(conn, row["id"]), False
             scheduled = new.send_at is not None and new.send_at > now
             status = Status.SCHEDULED if scheduled else Status.PENDING
+            if new.rejected is not None:
+                status = Status.REJECTED
             due = new.send_at if scheduled else now
+            code, text = new.rejected or (None, None)
             cur = conn.execute(
                 "INSERT INTO messages (key_id, reference, to_number, text, encoding, segments,"
-                " concat_ref, status, created_at, send_at, due_at, updated_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?)",
+                " concat_ref, status, created_at, send_at, due_at, error_code, error_text,"
+                " updated_at) VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?)",
                 (new.key_id, new.reference, new.to, new.text, new.encoding, new.segments,
-                 status.value, to_iso(now), to_iso(new.send_at), to_iso(due), to_iso(now)),
+                 status.value, to_iso(now), to_iso(new.send_at), to_iso(due), code, text,
+                 to_iso(now)),
             )
             message_id = cur.lastrowid
             assert message_id is not None
@@ -118,7 +123,7 @@ class MessageStore:
                 "INSERT INTO message_parts (message_id, seq) VALUES (?, ?)",
                 [(message_id, seq) for seq in range(1, new.segments + 1)],
             )
-            _history(conn, message_id, status, now, None)
+            _history(conn, message_id, status, now, f"{code}: {text}" if code else None)
             return self._get(conn, message_id), True
 
     # --- reading ---------------------------------------------------------------------------
