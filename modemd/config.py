@@ -27,12 +27,14 @@ from typing import Any
 import phonenumbers
 
 from modemd.errors import ConfigError
+from modemd.sendwindow import WEEKDAYS, parse_quiet
 
 __all__ = [
     "Config",
     "DaemonConfig",
     "ForwardConfig",
     "ModemConfig",
+    "ScheduleConfig",
     "SmsConfig",
     "SmtpConfig",
     "DEFAULT_CONFIG_PATH",
@@ -152,6 +154,28 @@ class ForwardConfig:
 
 
 @dataclass(frozen=True)
+class ScheduleConfig:
+    """The `[schedule]` section: send windows and the horizon for planned messages."""
+
+    quiet_hours: str = "20:00-08:00"
+    quiet_hours_mon: str = ""  # "" = as quiet_hours
+    quiet_hours_tue: str = ""
+    quiet_hours_wed: str = ""
+    quiet_hours_thu: str = ""
+    quiet_hours_fri: str = ""
+    quiet_hours_sat: str = ""
+    quiet_hours_sun: str = ""
+    quiet_hours_for_messages: bool = False
+    max_days_ahead: int = 400
+
+    @property
+    def days(self) -> dict[str, str]:
+        """Per-weekday overrides that are set ("sat" → spec)."""
+        return {d: getattr(self, f"quiet_hours_{d}") for d in WEEKDAYS
+                if getattr(self, f"quiet_hours_{d}")}
+
+
+@dataclass(frozen=True)
 class Config:
     """The whole configuration."""
 
@@ -161,6 +185,7 @@ class Config:
     smtp: SmtpConfig = field(default_factory=SmtpConfig)
     forward: ForwardConfig = field(default_factory=ForwardConfig)
     source: Path | None = None
+    schedule: ScheduleConfig = field(default_factory=ScheduleConfig)
 
     @property
     def db_path(self) -> Path:
@@ -388,6 +413,22 @@ def _port(value: Any) -> int:
     return _integer(1, 65535)(value)
 
 
+def _quiet_hours(*, optional: bool) -> Callable[[Any], str]:
+    wanted = '"HH:MM-HH:MM" (several joined by commas), "all" or "none"'
+
+    def check(value: Any) -> str:
+        text = _string(value)
+        if optional and text == "":
+            return text
+        try:
+            parse_quiet(text)
+        except ValueError as exc:
+            raise _Invalid(text=f"expected {wanted}, got {_show(text)} ({exc})") from None
+        return text
+
+    return check
+
+
 # --------------------------------------------------------------------------- the schema
 
 
@@ -439,8 +480,15 @@ _TABLES: dict[str, dict[str, _Key]] = {
     "forward": {
         "to": _Key("to", _email_list),
     },
+    "schedule": {
+        "quiet_hours": _Key("quiet_hours", _quiet_hours(optional=False)),
+        **{f"quiet_hours_{d}": _Key(f"quiet_hours_{d}", _quiet_hours(optional=True))
+           for d in WEEKDAYS},
+        "quiet_hours_for_messages": _Key("quiet_hours_for_messages", _boolean),
+        "max_days_ahead": _Key("max_days_ahead", _integer(1, 3660)),
+    },
 }
-_SECTIONS = ("daemon", "modem", "sms", "smtp", "forward")
+_SECTIONS = ("daemon", "modem", "sms", "smtp", "forward", "schedule")
 _KEYS_OF: dict[str, dict[str, _Key]] = {"modem": _MODEM_KEYS, **_TABLES}
 
 
@@ -568,6 +616,7 @@ def parse_config(data: Mapping[str, Any], *, source: Path | None = None) -> Conf
         smtp=SmtpConfig(**values.get("smtp", {})),
         forward=ForwardConfig(**values.get("forward", {})),
         source=source,
+        schedule=ScheduleConfig(**values.get("schedule", {})),
     )
 
 
@@ -640,4 +689,5 @@ def redacted(cfg: Config) -> dict[str, Any]:
         "sms": _section_dict(cfg.sms, _KEYS_OF["sms"]),
         "smtp": _section_dict(cfg.smtp, _KEYS_OF["smtp"]),
         "forward": _section_dict(cfg.forward, _KEYS_OF["forward"]),
+        "schedule": _section_dict(cfg.schedule, _KEYS_OF["schedule"]),
     }

@@ -16,7 +16,13 @@ from modemd.clock import Clock
 from modemd.config import Config
 from modemd.dispatcher import Dispatcher
 from modemd.messaging import MessageService
+from modemd.reminders import ReminderService
+from modemd.scheduler import Scheduler
+from modemd.sendwindow import SendWindows
 from modemd.store import Database, KeyStore, MessageStore, UserStore
+from modemd.store.housekeeping import HousekeepingStore
+from modemd.store.reminders import ReminderStore
+from modemd.store.schedule import ScheduleStore
 from webui.app import create_webui
 
 log = logging.getLogger("modemd.daemon")
@@ -31,6 +37,7 @@ class Daemon:
         self.db: Database | None = None
         self.channels: list[Channel] = []
         self.dispatcher: Dispatcher | None = None
+        self.scheduler: Scheduler | None = None
         self._server: Any = None
         self._server_thread: threading.Thread | None = None
 
@@ -65,18 +72,38 @@ class Daemon:
             retry_attempts=cfg.sms.retry_attempts, retry_backoff=cfg.sms.retry_backoff,
             log_content=cfg.daemon.log_content,
         )
+        windows = SendWindows.from_specs(cfg.daemon.timezone, cfg.schedule.quiet_hours,
+                                         cfg.schedule.days)
+        schedule_store = ScheduleStore(self.db)
+        self.scheduler = Scheduler(
+            schedule_store, HousekeepingStore(self.db), windows, clock=self.clock,
+            on_released=self.dispatcher.notify, retention_days=cfg.daemon.retention_days,
+            messages_keep_quiet_hours=cfg.schedule.quiet_hours_for_messages,
+        )
         self.message_service = MessageService(
             self.messages, default_region=cfg.sms.default_region,
             max_length=cfg.sms.max_length, clock=self.clock, on_queued=self.dispatcher.notify,
+            max_days_ahead=cfg.schedule.max_days_ahead, on_planned=self.scheduler.rearm,
+        )
+
+        def planned() -> None:
+            self.dispatcher.notify()  # type: ignore[union-attr]
+            self.scheduler.rearm()  # type: ignore[union-attr]
+
+        self.reminder_service = ReminderService(
+            ReminderStore(self.db), schedule_store, windows, clock=self.clock,
+            default_region=cfg.sms.default_region, max_length=cfg.sms.max_length,
+            max_days_ahead=cfg.schedule.max_days_ahead, on_planned=planned,
         )
         for channel in self.channels:
             channel.start()
         self.dispatcher.start()
+        self.scheduler.start()
 
         root = bottle.Bottle()
         root.merge(create_api(ApiContext(
             keys=self.keys, messages=self.message_service, channels=self.channels,
-            metrics=self._metrics, health=self._health,
+            metrics=self._metrics, health=self._health, reminders=self.reminder_service,
         )))
         root.merge(create_webui())
         install_error_handlers(root)
@@ -103,6 +130,8 @@ class Daemon:
             if self._server_thread:
                 self._server_thread.join(timeout=5)
             server.task_dispatcher.shutdown()
+        if self.scheduler is not None:
+            self.scheduler.stop()
         if self.dispatcher is not None:
             self.dispatcher.stop()
         for channel in reversed(self.channels):

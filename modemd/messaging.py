@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from modemd.clock import Clock, from_iso
 from modemd.errors import PhoneNumberError, TextError, ValidationError
@@ -28,6 +28,7 @@ class Submission:
     reference: object = None
     send_at: object = None
     optimize: object = None
+    expires_at: object = None
 
 
 class MessageService:
@@ -35,13 +36,16 @@ class MessageService:
 
     def __init__(
         self, store: MessageStore, *, default_region: str, max_length: int, clock: Clock,
-        on_queued: Callable[[], None] = lambda: None,
+        on_queued: Callable[[], None] = lambda: None, max_days_ahead: int | None = None,
+        on_planned: Callable[[], None] = lambda: None,
     ):
         self.store = store
         self.default_region = default_region
         self.max_length = max_length
         self.clock = clock
         self.on_queued = on_queued
+        self.max_days_ahead = max_days_ahead   # horizon for send_at (None: no limit)
+        self.on_planned = on_planned           # a scheduled or expiring message was added
 
     def submit(self, key_id: int, req: Submission) -> tuple[Message, bool]:
         """Check and commit one message. Returns (message, created); raises ValidationError.
@@ -76,12 +80,25 @@ class MessageService:
         except TextError as exc:
             raise ValidationError(exc.code, str(exc), "text") from None
         send_at = _parse_send_at(req.send_at)
+        expires_at = _parse_time(req.expires_at, "expires_at")
+        now = self.clock.now()
+        if (send_at is not None and self.max_days_ahead is not None
+                and send_at > now + timedelta(days=self.max_days_ahead)):
+            raise ValidationError("too_far_ahead", "send_at is more than "
+                                  f"{self.max_days_ahead} days ahead", "send_at")
+        if expires_at is not None and (expires_at <= now or
+                                       (send_at is not None and expires_at <= send_at)):
+            raise ValidationError("already_expired", "expires_at must be after now and after "
+                                  "send_at", "expires_at")
         message, created = self.store.add(
             NewMessage(key_id=key_id, to=to, text=req.text, encoding=seg.encoding,
-                       segments=seg.segments, reference=reference, send_at=send_at),
-            self.clock.now(),
+                       segments=seg.segments, reference=reference, send_at=send_at,
+                       expires_at=expires_at),
+            now,
         )
         if created:
+            if message.status == "scheduled" or expires_at is not None:
+                self.on_planned()
             self.on_queued()
         return message, created
 
@@ -105,13 +122,17 @@ def _missing_or_type(field: str, value: object, what: str) -> ValidationError:
 
 
 def _parse_send_at(value: object) -> datetime | None:
+    return _parse_time(value, "send_at")
+
+
+def _parse_time(value: object, field: str) -> datetime | None:
     if value is None:
         return None
     if not isinstance(value, str):
-        raise ValidationError("invalid_type", "send_at must be an ISO 8601 time", "send_at")
+        raise ValidationError("invalid_type", f"{field} must be an ISO 8601 time", field)
     try:
         return from_iso(value)
     except ValueError:
         raise ValidationError(
-            "invalid_time", "send_at must be ISO 8601 with a UTC offset, "
-            "e.g. 2026-03-01T09:30:00+01:00", "send_at") from None
+            "invalid_time", f"{field} must be ISO 8601 with a UTC offset, "
+            "e.g. 2026-03-01T09:30:00+01:00", field) from None

@@ -10,6 +10,7 @@ import pytest
 from modemd.clock import utcnow
 from modemd.errors import StoreError
 from modemd.store import Database, KeyStore, MessageFilter, MessageStore, NewMessage, UserStore
+from modemd.store.schedule import Decision, ScheduleStore
 
 
 @pytest.fixture
@@ -99,6 +100,10 @@ def test_claim_respects_due_time_and_pinning(db, key):
     later, _ = store.add(_new(key, send_at=now + timedelta(hours=1)), now)
     assert later.status == "scheduled"
     assert store.claim("gsm0", now) is None
+    # Scheduled messages are the scheduler's: claimable only once released to pending.
+    assert store.next_due("gsm0") is None
+    assert store.claim("gsm0", now + timedelta(hours=1)) is None
+    ScheduleStore(db).settle(now + timedelta(hours=1), [Decision(later.id, "release")])
     assert store.next_due("gsm0") == later.due_at
     assert store.claim("gsm0", now + timedelta(hours=1)).id == later.id
 

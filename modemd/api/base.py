@@ -14,6 +14,7 @@ from modemd.channels.base import Channel
 from modemd.clock import from_iso
 from modemd.errors import ValidationError
 from modemd.messaging import MessageService
+from modemd.reminders import ReminderService
 from modemd.store.keys import ApiKey, KeyStore
 
 log = logging.getLogger("modemd.api")
@@ -31,6 +32,7 @@ class ApiContext:
     metrics: Callable[[], str]
     health: Callable[[], dict]
     extra: dict[str, Any] = field(default_factory=dict)
+    reminders: ReminderService | None = None
 
 
 class ApiError(Exception):

@@ -37,6 +37,7 @@ def message_json(m: Message) -> dict[str, Any]:
         "reference": m.reference,
         "created_at": to_iso(m.created_at),
         "send_at": to_iso(m.send_at),
+        "expires_at": to_iso(m.expires_at),
         "sent_at": to_iso(m.sent_at),
         "delivered_at": to_iso(m.delivered_at),
         "channel": m.channel,
@@ -64,10 +65,11 @@ def install(r: Routes) -> None:
     @r.route("POST", "/api/v1/messages")
     def post_message(key: ApiKey) -> Any:
         data = json_body()
-        reject_unknown(data, {"to", "text", "send_at", "reference", "optimize"})
+        reject_unknown(data, {"to", "text", "send_at", "reference", "optimize", "expires_at"})
         msg, created = ctx.messages.submit(key.id, Submission(
             to=data.get("to"), text=data.get("text"), reference=data.get("reference"),
-            send_at=data.get("send_at"), optimize=data.get("optimize")))
+            send_at=data.get("send_at"), optimize=data.get("optimize"),
+            expires_at=data.get("expires_at")))
         bottle.response.status = 201 if created else 200
         if created:
             bottle.response.set_header("Location", f"/api/v1/messages/{msg.id}")

@@ -26,6 +26,7 @@ class NewMessage:
     reference: str | None = None
     send_at: datetime | None = None
     rejected: tuple[str, str] | None = None   # (code, text): stored as `rejected`, never sent
+    expires_at: datetime | None = None        # not sent by then: `failed`, reason `expired`
 
 
 @dataclass(frozen=True)
@@ -67,6 +68,7 @@ class Message:
     error_text: str | None
     parts: tuple[Part, ...] = ()
     history: tuple[HistoryEntry, ...] = field(default=())
+    expires_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -109,10 +111,10 @@ class MessageStore:
             cur = conn.execute(
                 "INSERT INTO messages (key_id, reference, to_number, text, encoding, segments,"
                 " concat_ref, status, created_at, send_at, due_at, error_code, error_text,"
-                " updated_at) VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?)",
+                " updated_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (new.key_id, new.reference, new.to, new.text, new.encoding, new.segments,
                  status.value, to_iso(now), to_iso(new.send_at), to_iso(due), code, text,
-                 to_iso(now)),
+                 to_iso(now), to_iso(new.expires_at)),
             )
             message_id = cur.lastrowid
             assert message_id is not None
@@ -174,31 +176,42 @@ class MessageStore:
 
     # --- the dispatcher's side -------------------------------------------------------------
     def claim(self, channel: str, now: datetime) -> Message | None:
-        """Atomically take the next due message for `channel` and mark it `sending`.
+        """Atomically take the next due `pending` message for `channel`, mark it `sending`.
 
-        One UPDATE … RETURNING inside BEGIN IMMEDIATE: two workers can never take the same
-        message. A message whose first parts went out through one modem is pinned to it, so
-        the handset sees all parts from the same sender and can join them.
+        Inside one BEGIN IMMEDIATE: two workers can never take the same message. A message
+        whose first parts went out through one modem is pinned to it, so the handset sees all
+        parts from the same sender and can join them. `scheduled` messages are not taken
+        here: the scheduler releases them to `pending` at their time. A message past its
+        `expires_at` is never returned: it becomes `failed` (expired) in this transaction.
         """
         with self.db.transaction() as conn:
-            row = conn.execute(
-                "UPDATE messages SET status = 'sending', channel = ?, updated_at = ?"
-                " WHERE id = (SELECT id FROM messages"
-                f"  WHERE status IN {_QUEUED_SQL} AND due_at <= ?"
-                "   AND (pinned_channel IS NULL OR pinned_channel = ?)"
-                "  ORDER BY due_at, id LIMIT 1)"
-                " RETURNING id",
-                (channel, to_iso(now), to_iso(now), channel),
-            ).fetchone()
-            if row is None:
-                return None
-            _history(conn, row["id"], Status.SENDING, now, f"channel {channel}")
-            return self._get(conn, row["id"])
+            while True:
+                row = conn.execute(
+                    "SELECT id, expires_at FROM messages"
+                    " WHERE status = 'pending' AND due_at <= ?"
+                    "  AND (pinned_channel IS NULL OR pinned_channel = ?)"
+                    " ORDER BY due_at, id LIMIT 1",
+                    (to_iso(now), channel),
+                ).fetchone()
+                if row is None:
+                    return None
+                if row["expires_at"] is not None and row["expires_at"] <= to_iso(now):
+                    mark_expired(conn, row["id"], now)
+                    continue
+                conn.execute(
+                    "UPDATE messages SET status = 'sending', channel = ?, updated_at = ?"
+                    " WHERE id = ?", (channel, to_iso(now), row["id"]),
+                )
+                _history(conn, row["id"], Status.SENDING, now, f"channel {channel}")
+                return self._get(conn, row["id"])
 
     def next_due(self, channel: str) -> datetime | None:
-        """When the earliest queued message for `channel` becomes due (None: queue empty)."""
+        """When the earliest pending message for `channel` becomes due (None: none waiting).
+
+        Scheduled messages are the scheduler's: it wakes the dispatcher when it releases them.
+        """
         rows = self.db.query(
-            f"SELECT MIN(due_at) AS due FROM messages WHERE status IN {_QUEUED_SQL}"
+            "SELECT MIN(due_at) AS due FROM messages WHERE status = 'pending'"
             " AND (pinned_channel IS NULL OR pinned_channel = ?)",
             (channel,),
         )
@@ -327,8 +340,23 @@ class MessageStore:
             attempts=r["attempts"], channel=r["channel"], pinned_channel=r["pinned_channel"],
             sent_at=from_iso(r["sent_at"]), delivered_at=from_iso(r["delivered_at"]),
             error_code=r["error_code"], error_text=r["error_text"],
-            parts=parts, history=history,
+            parts=parts, history=history, expires_at=from_iso(r["expires_at"]),
         )
+
+
+EXPIRED_TEXT = "not sent before its expiry time"
+
+
+def mark_expired(conn: sqlite3.Connection, message_id: int, now: datetime) -> bool:
+    """Inside a transaction: a queued message past `expires_at` becomes `failed` (expired)."""
+    cur = conn.execute(
+        "UPDATE messages SET status = 'failed', error_code = 'expired', error_text = ?,"
+        f" updated_at = ? WHERE id = ? AND status IN {_QUEUED_SQL}",
+        (EXPIRED_TEXT, to_iso(now), message_id),
+    )
+    if cur.rowcount:
+        _history(conn, message_id, Status.FAILED, now, f"expired: {EXPIRED_TEXT}")
+    return bool(cur.rowcount)
 
 
 def _history(
@@ -339,3 +367,11 @@ def _history(
         "INSERT INTO message_history (message_id, status, at, detail) VALUES (?, ?, ?, ?)",
         (message_id, str(status), to_iso(at), detail),
     )
+
+
+def record_history(
+    conn: sqlite3.Connection, message_id: int, status: Status | str, at: datetime,
+    detail: str | None,
+) -> None:
+    """Inside a transaction of another store module: append one status-history row."""
+    _history(conn, message_id, status, at, detail)

@@ -69,4 +69,37 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX message_history_message ON message_history(message_id, id)
     """,
+    # 2: scheduled sends and reminders (issue 5): expiry per message, queue indexes by status
+    #    (the scheduler releases `scheduled`, the dispatcher claims `pending`), reminders and
+    #    the link from a reminder to the messages planned for it.
+    """
+    ALTER TABLE messages ADD COLUMN expires_at TEXT;
+    CREATE INDEX messages_scheduled_due ON messages(due_at) WHERE status = 'scheduled';
+    CREATE INDEX messages_pending_due ON messages(due_at, id) WHERE status = 'pending';
+    CREATE INDEX messages_expiry ON messages(expires_at)
+        WHERE expires_at IS NOT NULL AND status IN ('scheduled', 'pending');
+    CREATE INDEX messages_created ON messages(created_at);
+    CREATE TABLE reminders (
+        id INTEGER PRIMARY KEY,
+        key_id INTEGER NOT NULL REFERENCES api_keys(id),
+        reference TEXT NOT NULL,
+        to_number TEXT NOT NULL,
+        appointment_at TEXT NOT NULL,
+        leads TEXT NOT NULL,
+        text TEXT NOT NULL,
+        expires_at TEXT,
+        status TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    CREATE UNIQUE INDEX reminders_key_reference ON reminders(key_id, reference);
+    CREATE INDEX reminders_appointment ON reminders(appointment_at);
+    CREATE TABLE reminder_messages (
+        message_id INTEGER PRIMARY KEY REFERENCES messages(id) ON DELETE CASCADE,
+        reminder_id INTEGER NOT NULL REFERENCES reminders(id) ON DELETE CASCADE,
+        lead TEXT NOT NULL,
+        appointment_at TEXT NOT NULL
+    );
+    CREATE INDEX reminder_messages_reminder ON reminder_messages(reminder_id)
+    """,
 ]
