@@ -97,7 +97,7 @@ def start_daemon(tmp_path: Path) -> Iterator[Callable[..., Running]]:
 
     def start(n_modems: int = 1, *, latency: float = 0.0, sms: dict | None = None,
               modems: list[SimulatedModem] | None = None, data_dir: Path | None = None,
-              ) -> Running:
+              schedule: dict | None = None) -> Running:
         sims = modems if modems is not None else []
         if modems is None:
             for i in range(n_modems):
@@ -111,6 +111,7 @@ def start_daemon(tmp_path: Path) -> Iterator[Callable[..., Running]]:
             "modem": [{"name": f"gsm{i}", "port": str(s.path), "send_timeout": 10.0,
                        "command_timeout": 3.0} for i, s in enumerate(sims)],
             "sms": {"retry_backoff": 0.05, **(sms or {})},
+            "schedule": schedule or {},
         })
         daemon = Daemon(config)
         daemon.start()
