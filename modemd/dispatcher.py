@@ -1,8 +1,10 @@
 """The dispatcher: one worker per channel takes the next due message and sends it.
 
 No polling: a worker sleeps on a condition that is notified when a message is accepted or a
-channel changes state, with a timeout only for the earliest future due time (a retry or a
-scheduled message). The next message is claimed the moment the previous one is done.
+channel changes state, with a timeout only for the earliest future due time of a `pending`
+message (a retry). Scheduled messages are the scheduler's: it moves them to `pending` at their
+time and notifies the workers. The next message is claimed the moment the previous one is
+done.
 """
 
 from __future__ import annotations

@@ -35,7 +35,7 @@ log = logging.getLogger("modemd.scheduler")
 # A message released more than this after its time was overdue (the daemon was not running):
 # quiet hours are then checked against the moment of release, not the planned time.
 LATE_AFTER = timedelta(seconds=60)
-BATCH = 2000
+BATCH = 500                   # released per transaction; workers claim in between
 SAFETY_TICK = 60.0            # seconds
 REPORT_CHECK = 10.0 * 60      # seconds between runs of the 3-day report rule
 PURGE_AT = (3, 30)            # local time of the daily retention purge (exists on DST days)
@@ -116,7 +116,10 @@ class Scheduler:
                 due = self.store.due(now, BATCH)
                 if not due:
                     break
-                counts = self.store.settle(now, [self._decide(m, now) for m in due])
+                # Each batch is stamped when it is written: a burst of thousands shows in the
+                # history when each part of it really became claimable.
+                stamp = max(now, self.clock.now())
+                counts = self.store.settle(stamp, [self._decide(m, stamp) for m in due])
                 for k, v in counts.items():
                     totals[k] += v
                 if len(due) < BATCH or not any(counts.values()):
