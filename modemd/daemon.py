@@ -99,7 +99,19 @@ class Daemon:
         """Stop serving, let the workers finish their current message, close everything."""
         if self._server is not None:
             server, self._server = self._server, None
-            server.close()
+            closed = threading.Event()
+
+            def close_in_loop() -> None:
+                # Closing from inside the loop thread empties its map, so run() returns now
+                # instead of after its select() timeout.
+                server.close()
+                for channel in list(server._map.values()):
+                    channel.close()
+                closed.set()
+
+            server.trigger.pull_trigger(close_in_loop)
+            if not closed.wait(2.0):
+                server.close()
             if self._server_thread:
                 self._server_thread.join(timeout=5)
             server.task_dispatcher.shutdown()

@@ -89,13 +89,36 @@ class Dispatcher:
                     log.exception("dispatcher %s: store error; retrying in 1 s", channel.name)
                     timeout = 1.0
             if message is not None:
-                self._send(channel, message)
+                try:
+                    self._send(channel, message)
+                except Exception:
+                    # The store failed while recording the outcome; the message stays in
+                    # `sending` and is resumed at the next start. Keep the worker alive.
+                    log.exception("dispatcher %s: could not record message %d", channel.name,
+                                  message.id)
+                    with self._cond:
+                        self._cond.wait(1.0)
                 continue
             with self._cond:
                 if self._generation == generation and not self._stopping:
                     # A claimable message due "now" but not yet visible can only differ by
                     # clock skew between store and worker; never spin on it.
                     self._cond.wait(None if timeout is None else max(timeout, 0.01))
+
+    def _retry_or_fail(self, msg: Message, exc: SendError, who: str) -> None:
+        attempts = msg.attempts + 1
+        now = self.clock.now()
+        if exc.temporary and attempts < self.retry_attempts:
+            delay = min(self.retry_backoff * 2 ** (attempts - 1), MAX_BACKOFF)
+            log.info("message %d to %s: %s (attempt %d); retry in %.0f s",
+                     msg.id, who, exc, attempts, delay)
+            self.store.requeue(msg.id, now, now + timedelta(seconds=delay),
+                               f"{exc.code}: {exc.text}; retry {attempts}",
+                               error=(exc.code, exc.text))
+            self.notify()
+        else:
+            log.warning("message %d to %s failed: %s", msg.id, who, exc)
+            self.store.mark_failed(msg.id, now, exc.code, exc.text)
 
     def _send(self, channel: Channel, msg: Message) -> None:
         done = frozenset(p.seq for p in msg.parts if p.message_ref is not None)
@@ -117,25 +140,12 @@ class Dispatcher:
                                f"{channel.name} lost: {exc.text}", count_attempt=False)
             self.notify()
         except SendError as exc:
-            attempts = msg.attempts + 1
-            if exc.temporary and attempts < self.retry_attempts:
-                delay = min(self.retry_backoff * 2 ** (attempts - 1), MAX_BACKOFF)
-                now = self.clock.now()
-                log.info("message %d to %s: %s (attempt %d); retry in %.0f s",
-                         msg.id, who, exc, attempts, delay)
-                self.store.requeue(msg.id, now, now + timedelta(seconds=delay),
-                                   f"{exc.code}: {exc.text}; retry {attempts}",
-                                   error=(exc.code, exc.text))
-                self.notify()
-            else:
-                log.warning("message %d to %s failed: %s", msg.id, who, exc)
-                self.store.mark_failed(msg.id, self.clock.now(), exc.code, exc.text)
+            self._retry_or_fail(msg, exc, who)
         except Exception as exc:
-            # A bug in one message must not stop the queue: park it and carry on.
+            # A bug must not stop the queue: this message is retried like a temporary error
+            # (and fails after the last attempt); the others go on.
             log.exception("message %d: unexpected error", msg.id)
-            now = self.clock.now()
-            self.store.requeue(msg.id, now, now + timedelta(seconds=self.retry_backoff),
-                               f"internal error: {exc}", error=("internal_error", str(exc)))
+            self._retry_or_fail(msg, SendError("internal_error", str(exc), temporary=True), who)
         else:
             self.store.mark_sent(msg.id, self.clock.now())
             log.info("message %d to %s sent via %s (%d parts)", msg.id, who, channel.name,

@@ -97,7 +97,7 @@ def start_daemon(tmp_path: Path) -> Iterator[Callable[..., Running]]:
 
     def start(n_modems: int = 1, *, latency: float = 0.0, sms: dict | None = None,
               modems: list[SimulatedModem] | None = None, data_dir: Path | None = None,
-              ) -> Running:
+              modem: dict | None = None) -> Running:
         sims = modems if modems is not None else []
         if modems is None:
             for i in range(n_modems):
@@ -109,7 +109,7 @@ def start_daemon(tmp_path: Path) -> Iterator[Callable[..., Running]]:
             "daemon": {"data_dir": str(data_dir or tmp_path / "data"),
                        "listen": f"127.0.0.1:{free_port()}"},
             "modem": [{"name": f"gsm{i}", "port": str(s.path), "send_timeout": 10.0,
-                       "command_timeout": 3.0} for i, s in enumerate(sims)],
+                       "command_timeout": 3.0, **(modem or {})} for i, s in enumerate(sims)],
             "sms": {"retry_backoff": 0.05, **(sms or {})},
         })
         daemon = Daemon(config)

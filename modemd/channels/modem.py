@@ -137,7 +137,8 @@ class ModemChannel(Channel):
                     continue
                 try:
                     answer = engine.command_with_prompt(
-                        f"AT+CMGS={pdu.tpdu_length}", pdu.hex, timeout=self.send_timeout
+                        f"AT+CMGS={pdu.tpdu_length}", pdu.hex, timeout=self.send_timeout,
+                        prompt_timeout=self.command_timeout,
                     )
                     mr = parsers.parse_cmgs_write(answer.lines)
                 except LinkLost as exc:
