@@ -247,7 +247,10 @@ class Receiver:
             try:
                 _stat, pdu = parsers.parse_cmgr_write(answer.lines)
             except AtError:
-                return  # an empty slot (read and deleted before, e.g. by a sweep)
+                # Not a PDU line after the header: hand it up anyway, so that it is kept and
+                # reported as malformed instead of sitting in the slot unseen. No header at
+                # all: an empty slot (read and deleted before, e.g. by a sweep).
+                pdu = _raw_after_header(answer.lines, "+CMGR")
             if not pdu:
                 return
             if self._publish(InboundPdu(self.name, pdu, pdu_kind(pdu), storage, index)):
@@ -274,7 +277,7 @@ class Receiver:
                     log.debug("modem %s: cannot select %s: %s", self.name, storage, exc)
                     continue
                 answer = engine.command("AT+CMGL=4", timeout=self.command_timeout * 3)
-                for index, _stat, pdu in parsers.parse_cmgl_exec(answer.lines):
+                for index, pdu in _cmgl_entries(answer.lines):
                     if not pdu:
                         continue
                     info = InboundPdu(self.name, pdu, pdu_kind(pdu), storage, index)
@@ -283,3 +286,31 @@ class Receiver:
         finally:
             self._next_sweep = time.monotonic() + self.sweep_interval
             self._go_home(engine)
+
+
+def _raw_after_header(lines: Iterable[str], prefix: str) -> str:
+    """The line after the first `prefix` header, whatever it holds ("" if none)."""
+    lines = list(lines)
+    for i, line in enumerate(lines[:-1]):
+        if line.upper().startswith(prefix + ":"):
+            return lines[i + 1].strip()
+    return ""
+
+
+def _cmgl_entries(lines: Iterable[str]) -> list[tuple[int, str]]:
+    """(index, PDU line) pairs of an AT+CMGL answer; one bad PDU line spoils only itself."""
+    try:
+        return [(index, pdu) for index, _stat, pdu in parsers.parse_cmgl_exec(list(lines))]
+    except AtError:
+        pass
+    out: list[tuple[int, str]] = []
+    lines = list(lines)
+    for i, line in enumerate(lines):
+        if not line.upper().startswith("+CMGL:"):
+            continue
+        head = parsers.split_fields(line.split(":", 1)[1])
+        nxt = lines[i + 1].strip() if i + 1 < len(lines) else ""
+        if head and head[0].strip().isdigit() and not nxt.upper().startswith("+CMGL:"):
+            out.append((int(head[0]), nxt))
+    return out
+
