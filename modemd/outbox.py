@@ -95,7 +95,7 @@ class OutboxWorker:
                 self.store.mark_failed(item.id, now, reason)
                 return
             delay = min(self.backoff * 2 ** item.attempts, self.max_backoff)
-            log.warning("outbox %s: item %d failed (attempt %d): %s; retry in %.0f s",
+            log.warning("outbox %s: item %d failed (attempt %d): %s; retry in %.1f s",
                         self.kind, item.id, item.attempts + 1, reason, delay)
             self.store.mark_retry(item.id, now + timedelta(seconds=delay), reason)
             return
