@@ -181,3 +181,15 @@ def test_inbound_routes_need_a_key(start_daemon):
         assert status == 401 and body["error"]["code"] == "unauthorized"
     status, body = run.api.call("POST", "/api/v1/blocklist", {"number": "kein"})
     assert status == 422 and body["error"]["field"] == "number"
+
+
+def test_reading_while_a_send_is_in_flight_breaks_neither(start_daemon):
+    run = start_daemon(1, latency=0.3)
+    sim = run.modems[0]
+    msgs = [run.api.send(NUMBER, f"Erinnerung {i}") for i in range(3)]
+    for i in range(3):
+        sim.deliver_stored(encode_deliver(NUMBER, f"Antwort {i}",
+                                          datetime(2026, 3, 14, 9, i, tzinfo=UTC)))
+    assert all(run.api.wait_final(m["id"])["status"] == "sent" for m in msgs)
+    items = wait_until(lambda: len(got := inbound(run.api)) == 3 and got)
+    assert sorted(i["text"] for i in items) == ["Antwort 0", "Antwort 1", "Antwort 2"]
