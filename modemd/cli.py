@@ -90,6 +90,20 @@ def _parser() -> argparse.ArgumentParser:
     _config_arg(ua)
     ua.set_defaults(func=cmd_user_add)
 
+    block = sub.add_parser("blocklist", help="numbers that opted out (STOP)").add_subparsers(
+        metavar="ACTION")
+    bl = block.add_parser("list", help="list blocked numbers")
+    _config_arg(bl)
+    bl.set_defaults(func=cmd_blocklist_list)
+    ba = block.add_parser("add", help="block a number")
+    ba.add_argument("number")
+    _config_arg(ba)
+    ba.set_defaults(func=cmd_blocklist_add)
+    br = block.add_parser("remove", help="allow messages to a number again")
+    br.add_argument("number")
+    _config_arg(br)
+    br.set_defaults(func=cmd_blocklist_remove)
+
     send = sub.add_parser("send", help="send an SMS through the local API")
     send.add_argument("to")
     send.add_argument("text")
@@ -263,6 +277,62 @@ def cmd_user_add(args: argparse.Namespace) -> int:
     finally:
         db.close()
     print(f"user {args.name!r} created")
+    return EXIT_OK
+
+
+# --- block list ------------------------------------------------------------------------------
+def _optout(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    from modemd.clock import Clock
+    from modemd.optout import OptOutService
+    from modemd.store import Database
+    from modemd.store.blocklist import BlocklistStore
+
+    cfg = _load(args)
+    db = Database(cfg.db_path)
+    return db, OptOutService(BlocklistStore(db), clock=Clock(),
+                             default_region=cfg.sms.default_region)
+
+
+def cmd_blocklist_list(args: argparse.Namespace) -> int:
+    db, service = _optout(args)
+    try:
+        for e in service.list():
+            print(f"{e.number}\t{e.added_at:%Y-%m-%d %H:%M}\t{e.source}")
+    finally:
+        db.close()
+    return EXIT_OK
+
+
+def cmd_blocklist_add(args: argparse.Namespace) -> int:
+    from modemd.errors import ValidationError
+
+    db, service = _optout(args)
+    try:
+        entry, created = service.block(args.number, "cli")
+    except ValidationError as exc:
+        print(f"modemd: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    finally:
+        db.close()
+    print(f"{entry.number} {'blocked' if created else 'was already blocked'}")
+    return EXIT_OK
+
+
+def cmd_blocklist_remove(args: argparse.Namespace) -> int:
+    from modemd.errors import ValidationError
+
+    db, service = _optout(args)
+    try:
+        removed = service.unblock(args.number)
+    except ValidationError as exc:
+        print(f"modemd: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    finally:
+        db.close()
+    if not removed:
+        print(f"modemd: {args.number} is not on the block list", file=sys.stderr)
+        return EXIT_USAGE
+    print(f"{args.number} removed from the block list")
     return EXIT_OK
 
 

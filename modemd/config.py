@@ -32,6 +32,8 @@ __all__ = [
     "Config",
     "DaemonConfig",
     "ForwardConfig",
+    "InboundConfig",
+    "WebhookConfig",
     "ModemConfig",
     "SmsConfig",
     "SmtpConfig",
@@ -139,6 +141,8 @@ class SmtpConfig:
     username: str = ""
     password: str = ""  # secret
     from_: str = ""
+    timeout: float = 30.0
+    retry_backoff: float = 30.0  # seconds before the first retry; doubled up to 10 minutes
 
     def __repr__(self) -> str:
         return _repr_masking(self, ("password",))
@@ -149,6 +153,34 @@ class ForwardConfig:
     """The `[forward]` section."""
 
     to: tuple[str, ...] = ()
+    notify_failures: bool = True
+
+
+@dataclass(frozen=True)
+class InboundConfig:
+    """The `[inbound]` section: receiving, replies and opt-out."""
+
+    reply_window_hours: int = 168
+    incomplete_after_minutes: int = 60
+    sweep_minutes: float = 5.0
+    opt_out_keywords: tuple[str, ...] = ("STOP", "STOPP", "ABMELDEN")
+
+
+WEBHOOK_EVENTS = ("message.status", "inbound.received")
+
+
+@dataclass(frozen=True, repr=False)
+class WebhookConfig:
+    """The `[webhook]` section: push status changes and received messages to a URL."""
+
+    url: str = ""
+    secret: str = ""  # secret
+    events: tuple[str, ...] = WEBHOOK_EVENTS
+    timeout: float = 10.0
+    retry_backoff: float = 10.0
+
+    def __repr__(self) -> str:
+        return _repr_masking(self, ("secret",))
 
 
 @dataclass(frozen=True)
@@ -160,6 +192,8 @@ class Config:
     sms: SmsConfig = field(default_factory=SmsConfig)
     smtp: SmtpConfig = field(default_factory=SmtpConfig)
     forward: ForwardConfig = field(default_factory=ForwardConfig)
+    inbound: InboundConfig = field(default_factory=InboundConfig)
+    webhook: WebhookConfig = field(default_factory=WebhookConfig)
     source: Path | None = None
 
     @property
@@ -388,6 +422,27 @@ def _port(value: Any) -> int:
     return _integer(1, 65535)(value)
 
 
+def _keywords(value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(
+            isinstance(v, str) and v.strip() and v.strip().isalpha() for v in value):
+        raise _Invalid('an array of single words, like ["STOP", "ABMELDEN"]', value)
+    return tuple(v.strip().upper() for v in value)
+
+
+def _webhook_url(value: Any) -> str:
+    text = _string(value)
+    if text and not re.fullmatch(r"https?://[^\s/]+(/\S*)?", text):
+        raise _Invalid("an http:// or https:// URL", value)
+    return text
+
+
+def _webhook_events(value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(v in WEBHOOK_EVENTS for v in value):
+        raise _Invalid("an array of " + ", ".join(json.dumps(e) for e in WEBHOOK_EVENTS),
+                       value)
+    return tuple(value)
+
+
 # --------------------------------------------------------------------------- the schema
 
 
@@ -435,12 +490,28 @@ _TABLES: dict[str, dict[str, _Key]] = {
         "username": _Key("username", _string),
         "password": _Key("password", _string, secret=True),
         "from": _Key("from_", _email),
+        "timeout": _Key("timeout", _number(0)),
+        "retry_backoff": _Key("retry_backoff", _number(0, 3600)),
     },
     "forward": {
         "to": _Key("to", _email_list),
+        "notify_failures": _Key("notify_failures", _boolean),
+    },
+    "inbound": {
+        "reply_window_hours": _Key("reply_window_hours", _integer(0)),
+        "incomplete_after_minutes": _Key("incomplete_after_minutes", _integer(1)),
+        "sweep_minutes": _Key("sweep_minutes", _number(0)),
+        "opt_out_keywords": _Key("opt_out_keywords", _keywords),
+    },
+    "webhook": {
+        "url": _Key("url", _webhook_url),
+        "secret": _Key("secret", _string, secret=True),
+        "events": _Key("events", _webhook_events),
+        "timeout": _Key("timeout", _number(0)),
+        "retry_backoff": _Key("retry_backoff", _number(0, 3600)),
     },
 }
-_SECTIONS = ("daemon", "modem", "sms", "smtp", "forward")
+_SECTIONS = ("daemon", "modem", "sms", "smtp", "forward", "inbound", "webhook")
 _KEYS_OF: dict[str, dict[str, _Key]] = {"modem": _MODEM_KEYS, **_TABLES}
 
 
@@ -530,6 +601,10 @@ def _cross_checks(values: dict[str, dict[str, Any]], problems: list[str]) -> Non
     to = forward.get("to", ())
     if to and to is not _BAD and host == "":
         problems.append("forward.to: set, but smtp.host is empty (no mail server to send with)")
+    webhook = values.get("webhook", {})
+    url = webhook.get("url", "")
+    if url and url is not _BAD and webhook.get("secret", "") == "":
+        problems.append("webhook.secret: missing (required when webhook.url is set)")
 
 
 def parse_config(data: Mapping[str, Any], *, source: Path | None = None) -> Config:
@@ -567,6 +642,8 @@ def parse_config(data: Mapping[str, Any], *, source: Path | None = None) -> Conf
         sms=SmsConfig(**values.get("sms", {})),
         smtp=SmtpConfig(**values.get("smtp", {})),
         forward=ForwardConfig(**values.get("forward", {})),
+        inbound=InboundConfig(**values.get("inbound", {})),
+        webhook=WebhookConfig(**values.get("webhook", {})),
         source=source,
     )
 
@@ -640,4 +717,6 @@ def redacted(cfg: Config) -> dict[str, Any]:
         "sms": _section_dict(cfg.sms, _KEYS_OF["sms"]),
         "smtp": _section_dict(cfg.smtp, _KEYS_OF["smtp"]),
         "forward": _section_dict(cfg.forward, _KEYS_OF["forward"]),
+        "inbound": _section_dict(cfg.inbound, _KEYS_OF["inbound"]),
+        "webhook": _section_dict(cfg.webhook, _KEYS_OF["webhook"]),
     }

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import threading
+from datetime import timedelta
 from typing import Any
 
 import bottle
@@ -16,8 +17,19 @@ from modemd.channels.modem import ModemChannel
 from modemd.clock import Clock
 from modemd.config import Config
 from modemd.dispatcher import Dispatcher
+from modemd.events import EventBus, MessageStatusChanged
+from modemd.housekeeping import Housekeeping, Job
+from modemd.inbound import InboundService
+from modemd.mailer import Mailer
 from modemd.messaging import MessageService
+from modemd.optout import OptOutService
+from modemd.reports import ReportService
 from modemd.store import Database, KeyStore, MessageStore, UserStore
+from modemd.store.blocklist import BlocklistStore
+from modemd.store.inbound import InboundStore
+from modemd.store.outbox import OutboxStore
+from modemd.store.reports import ReportStore
+from modemd.webhooks import WebhookService
 from webui.app import create_webui
 
 log = logging.getLogger("modemd.daemon")
@@ -32,6 +44,9 @@ class Daemon:
         self.db: Database | None = None
         self.channels: list[Channel] = []
         self.dispatcher: Dispatcher | None = None
+        self.mailer: Mailer | None = None
+        self.webhooks: WebhookService | None = None
+        self.housekeeping: Housekeeping | None = None
         self._server: Any = None
         self._server_thread: threading.Thread | None = None
 
@@ -56,7 +71,8 @@ class Daemon:
         self.channels = [
             ModemChannel(m.name, m.port, baudrate=m.baudrate, pin=m.pin,
                          send_timeout=m.send_timeout, command_timeout=m.command_timeout,
-                         log_content=cfg.daemon.log_content)
+                         log_content=cfg.daemon.log_content,
+                         sweep_interval=cfg.inbound.sweep_minutes * 60 or 300.0)
             for m in cfg.modems
         ]
         self.dispatcher = Dispatcher(
@@ -66,18 +82,24 @@ class Daemon:
             retry_attempts=cfg.sms.retry_attempts, retry_backoff=cfg.sms.retry_backoff,
             log_content=cfg.daemon.log_content,
         )
+        self._start_receiving()
         self.message_service = MessageService(
             self.messages, default_region=cfg.sms.default_region,
             max_length=cfg.sms.max_length, clock=self.clock, on_queued=self.dispatcher.notify,
+            is_blocked=self.optout.is_blocked,
         )
         for channel in self.channels:
             channel.start()
         self.dispatcher.start()
+        self.mailer.start()
+        self.webhooks.start()
+        self.housekeeping.start()
 
         root = bottle.Bottle()
         root.merge(create_api(ApiContext(
             keys=self.keys, messages=self.message_service, channels=self.channels,
-            metrics=self._metrics, health=self._health,
+            metrics=self._metrics, health=self._health, inbound=self.inbound,
+            reports=self.reports, optout=self.optout,
         )))
         root.merge(create_webui())
         install_error_handlers(root)
@@ -86,6 +108,46 @@ class Daemon:
         self._server_thread = threading.Thread(target=self._serve, name="http", daemon=True)
         self._server_thread.start()
         log.info("modemd listening on %s with %d modem(s)", self.url, len(self.channels))
+
+    def _start_receiving(self) -> None:
+        """Services for what comes back: reports, inbound SMS, opt-out, e-mail, webhooks."""
+        cfg, db = self.config, self.db
+        assert db is not None and self.dispatcher is not None
+        self.events = EventBus()
+        self.outbox = OutboxStore(db)
+        self.optout = OptOutService(BlocklistStore(db), clock=self.clock,
+                                    default_region=cfg.sms.default_region,
+                                    keywords=cfg.inbound.opt_out_keywords)
+        self.reports = ReportService(ReportStore(db), self.events, clock=self.clock,
+                                     default_region=cfg.sms.default_region)
+        self.inbound = InboundService(
+            InboundStore(db), self.reports, self.optout, self.events, clock=self.clock,
+            default_region=cfg.sms.default_region,
+            reply_window=timedelta(hours=cfg.inbound.reply_window_hours),
+            incomplete_after=timedelta(minutes=cfg.inbound.incomplete_after_minutes),
+            log_content=cfg.daemon.log_content)
+        self.mailer = Mailer(self.outbox, self.inbound.store, self.messages, cfg.smtp,
+                             cfg.forward, clock=self.clock, timezone=cfg.daemon.timezone)
+        self.webhooks = WebhookService(self.outbox, self.inbound.store, self.messages,
+                                       cfg.webhook, clock=self.clock)
+        self.events.subscribe(self.mailer.on_event)
+        self.events.subscribe(self.webhooks.on_event)
+        self.dispatcher.on_part_sent(
+            lambda mid, seq, channel, ref: self.reports.part_recorded(mid, seq, channel, ref))
+        self.dispatcher.on_status(self._message_status)
+        for channel in self.channels:
+            if isinstance(channel, ModemChannel):
+                channel.on_inbound(self.inbound.handle)
+        jobs = [Job("incomplete_inbound", 60.0, self.inbound.expire_incomplete),
+                Job("rematch_reports", 300.0, self.reports.rematch_recent)]
+        if cfg.sms.status_reports:
+            jobs.append(Job("report_expiry", 600.0, self.reports.expire_unreported))
+        self.housekeeping = Housekeeping(jobs)
+
+    def _message_status(self, message_id: int, status: str) -> None:
+        if status == "sent":
+            self.reports.message_sent(message_id)
+        self.events.publish(MessageStatusChanged(message_id, status, self.clock.now()))
 
     def _serve(self) -> None:
         server = self._server
@@ -103,6 +165,7 @@ class Daemon:
             # Worker threads first: each pulls the loop's trigger when it finishes a request,
             # which must not happen once the loop has closed that pipe.
             server.task_dispatcher.shutdown(cancel_pending=True, timeout=5)
+
             def close_in_loop() -> None:
                 # Closing from inside the loop thread empties its map, so run() returns now
                 # instead of after its select() timeout.
@@ -115,10 +178,15 @@ class Daemon:
                 server.trigger.pull_trigger(close_in_loop)
             if self._server_thread:
                 self._server_thread.join(timeout=5)
+        if self.housekeeping is not None:
+            self.housekeeping.stop()
         if self.dispatcher is not None:
             self.dispatcher.stop()
         for channel in reversed(self.channels):
             channel.stop()
+        for worker in (self.webhooks, self.mailer):
+            if worker is not None:
+                worker.stop()
         if self.db is not None:
             self.db.close()
             self.db = None

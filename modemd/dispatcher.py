@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from datetime import timedelta
 
 from modemd.channels.base import Channel, Outbound
@@ -42,6 +43,10 @@ class Dispatcher:
         self._generation = 0
         self._stopping = False
         self._threads: list[threading.Thread] = []
+        # Listeners told after each commit: (message_id, seq, channel, message_ref) when a
+        # part was accepted, (message_id, status) when a message became sent or failed.
+        self._part_listeners: list[Callable[[int, int, str, int], None]] = []
+        self._status_listeners: list[Callable[[int, str], None]] = []
         for channel in channels:
             channel.on_change(lambda _c: self.notify())
 
@@ -62,6 +67,21 @@ class Dispatcher:
         for t in self._threads:
             t.join(timeout=30)
         self._threads.clear()
+
+    def on_part_sent(self, fn: Callable[[int, int, str, int], None]) -> None:
+        """Call `fn(message_id, seq, channel, message_ref)` after a part was recorded."""
+        self._part_listeners.append(fn)
+
+    def on_status(self, fn: Callable[[int, str], None]) -> None:
+        """Call `fn(message_id, status)` after a message was marked sent or failed."""
+        self._status_listeners.append(fn)
+
+    def _tell(self, listeners: list, *args: object) -> None:
+        for fn in listeners:
+            try:
+                fn(*args)
+            except Exception:  # a listener's bug must not stop the queue
+                log.exception("dispatcher listener failed")
 
     def notify(self) -> None:
         """Something changed (a message was queued, a channel became ready): wake the workers."""
@@ -119,6 +139,7 @@ class Dispatcher:
         else:
             log.warning("message %d to %s failed: %s", msg.id, who, exc)
             self.store.mark_failed(msg.id, now, exc.code, exc.text)
+            self._tell(self._status_listeners, msg.id, "failed")
 
     def _send(self, channel: Channel, msg: Message) -> None:
         done = frozenset(p.seq for p in msg.parts if p.message_ref is not None)
@@ -131,6 +152,7 @@ class Dispatcher:
 
         def part_sent(seq: int, ref: int) -> None:
             self.store.record_part_sent(msg.id, seq, channel.name, ref, self.clock.now())
+            self._tell(self._part_listeners, msg.id, seq, channel.name, ref)
 
         try:
             channel.send(outbound, part_sent)
@@ -148,5 +170,6 @@ class Dispatcher:
             self._retry_or_fail(msg, SendError("internal_error", str(exc), temporary=True), who)
         else:
             self.store.mark_sent(msg.id, self.clock.now())
+            self._tell(self._status_listeners, msg.id, "sent")
             log.info("message %d to %s sent via %s (%d parts)", msg.id, who, channel.name,
                      msg.segments)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from modemd.clock import Clock, from_iso
-from modemd.errors import PhoneNumberError, TextError, ValidationError
+from modemd.errors import PhoneNumberError, RecipientBlocked, TextError, ValidationError
 from modemd.phone import normalize_number
 from modemd.segments import split_text
 from modemd.store.messages import Message, MessageFilter, MessageStore, NewMessage
@@ -16,6 +16,8 @@ from modemd.store.messages import Message, MessageFilter, MessageStore, NewMessa
 log = logging.getLogger("modemd.messaging")
 
 MAX_REFERENCE = 128
+OPTED_OUT = ("opted_out", "the recipient opted out (STOP); remove the number from the "
+             "block list to send to it again")
 MAX_LIST = 500
 
 
@@ -36,12 +38,14 @@ class MessageService:
     def __init__(
         self, store: MessageStore, *, default_region: str, max_length: int, clock: Clock,
         on_queued: Callable[[], None] = lambda: None,
+        is_blocked: Callable[[str], bool] = lambda _number: False,
     ):
         self.store = store
         self.default_region = default_region
         self.max_length = max_length
         self.clock = clock
         self.on_queued = on_queued
+        self.is_blocked = is_blocked
 
     def submit(self, key_id: int, req: Submission) -> tuple[Message, bool]:
         """Check and commit one message. Returns (message, created); raises ValidationError.
@@ -76,11 +80,16 @@ class MessageService:
         except TextError as exc:
             raise ValidationError(exc.code, str(exc), "text") from None
         send_at = _parse_send_at(req.send_at)
+        blocked = self.is_blocked(to)
         message, created = self.store.add(
             NewMessage(key_id=key_id, to=to, text=req.text, encoding=seg.encoding,
-                       segments=seg.segments, reference=reference, send_at=send_at),
+                       segments=seg.segments, reference=reference, send_at=send_at,
+                       rejected=OPTED_OUT if blocked else None),
             self.clock.now(),
         )
+        if message.status == "rejected" and message.error_code == OPTED_OUT[0]:
+            # Kept for the overview, answered as refused (the API maps this to 403).
+            raise RecipientBlocked(message.id, to)
         if created:
             self.on_queued()
         return message, created

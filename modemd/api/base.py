@@ -13,7 +13,10 @@ import bottle
 from modemd.channels.base import Channel
 from modemd.clock import from_iso
 from modemd.errors import ValidationError
+from modemd.inbound import InboundService
 from modemd.messaging import MessageService
+from modemd.optout import OptOutService
+from modemd.reports import ReportService
 from modemd.store.keys import ApiKey, KeyStore
 
 log = logging.getLogger("modemd.api")
@@ -31,6 +34,9 @@ class ApiContext:
     metrics: Callable[[], str]
     health: Callable[[], dict]
     extra: dict[str, Any] = field(default_factory=dict)
+    inbound: InboundService | None = None
+    reports: ReportService | None = None
+    optout: OptOutService | None = None
 
 
 class ApiError(Exception):

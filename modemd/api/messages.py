@@ -16,7 +16,7 @@ from modemd.api.base import (
     time_param,
 )
 from modemd.clock import to_iso
-from modemd.errors import PhoneNumberError
+from modemd.errors import PhoneNumberError, RecipientBlocked
 from modemd.messaging import MAX_LIST, Submission
 from modemd.phone import normalize_number
 from modemd.status import Status, label
@@ -65,9 +65,13 @@ def install(r: Routes) -> None:
     def post_message(key: ApiKey) -> Any:
         data = json_body()
         reject_unknown(data, {"to", "text", "send_at", "reference", "optimize"})
-        msg, created = ctx.messages.submit(key.id, Submission(
-            to=data.get("to"), text=data.get("text"), reference=data.get("reference"),
-            send_at=data.get("send_at"), optimize=data.get("optimize")))
+        try:
+            msg, created = ctx.messages.submit(key.id, Submission(
+                to=data.get("to"), text=data.get("text"), reference=data.get("reference"),
+                send_at=data.get("send_at"), optimize=data.get("optimize")))
+        except RecipientBlocked as exc:
+            raise ApiError(403, "opted_out", f"the recipient opted out; message "
+                           f"{exc.message_id} was kept as rejected", "to") from None
         bottle.response.status = 201 if created else 200
         if created:
             bottle.response.set_header("Location", f"/api/v1/messages/{msg.id}")

@@ -18,6 +18,14 @@ from modemd.at import parsers
 from modemd.at.engine import AtEngine, Urc
 from modemd.at.transport import open_port
 from modemd.channels.base import Channel, Outbound, PartSent
+from modemd.channels.receive import (
+    CNMI_FALLBACKS,
+    DEFAULT_SWEEP_INTERVAL,
+    InboundHandler,
+    Receiver,
+    choose_cnmi,
+    readable_storages,
+)
 from modemd.errors import (
     AtError,
     AtTimeout,
@@ -82,6 +90,7 @@ class ModemChannel(Channel):
     def __init__(
         self, name: str, port: str, *, baudrate: int = 115200, pin: str = "",
         send_timeout: float = 120.0, command_timeout: float = 10.0, log_content: bool = False,
+        sweep_interval: float = DEFAULT_SWEEP_INTERVAL,
     ):
         super().__init__()
         self.name = name
@@ -100,10 +109,30 @@ class ModemChannel(Channel):
         self._lost = threading.Event()
         self._busy = threading.Lock()
         self._thread: threading.Thread | None = None
+        self._receiver = Receiver(name, command_timeout=command_timeout,
+                                  sweep_interval=sweep_interval)
+        # What the receive start-up steps learnt (issue 6 negotiates these per vendor).
+        self._csms = 0
+        self._home_storage = "SM"
+        self._storages: tuple[str, ...] = ("SM",)
+        self.cnmi: str | None = None
+
+    def on_inbound(self, handler: InboundHandler) -> None:
+        """Publish received PDUs (`InboundPdu`) to `handler`, on this modem's receive thread.
+
+        The slot is deleted (or the direct delivery acknowledged) only after every handler
+        returned; a handler that raises leaves the PDU on the modem for the next sweep.
+        """
+        self._receiver.on_inbound(handler)
+
+    def request_sweep(self) -> None:
+        """Read everything stored on the modem now."""
+        self._receiver.request_sweep()
 
     # --- Channel interface ---------------------------------------------------------------
     def start(self) -> None:
         self._stop.clear()
+        self._receiver.start()
         self._thread = threading.Thread(target=self._supervise, name=f"modem-{self.name}",
                                         daemon=True)
         self._thread.start()
@@ -113,6 +142,7 @@ class ModemChannel(Channel):
         self._lost.set()
         if self._thread:
             self._thread.join(timeout=10)
+        self._receiver.stop()
         self._close_engine()
         self._set_state(ModemState.STOPPED, None)
 
@@ -177,6 +207,8 @@ class ModemChannel(Channel):
                 "parts_failed": self.counters.parts_failed,
                 "connects": self.counters.connects,
                 "urcs": self.counters.urcs,
+                "received": self._receiver.counters.delivered,
+                "status_reports": self._receiver.counters.status_reports,
             },
         }
 
@@ -232,6 +264,8 @@ class ModemChannel(Channel):
                     raise
                 raise AtError(f"start-up step {step_name!r} failed: {exc}") from exc
         self.counters.connects += 1
+        self._receiver.attach(engine, csms=self._csms, home=self._home_storage,
+                              storages=self._storages)
         self._set_state(ModemState.READY, None)
         log.info("modem %s ready: %s %s, %s, signal %s dBm", self.name, self.info.maker,
                  self.info.model, self.info.operator, self.info.dbm)
@@ -244,6 +278,8 @@ class ModemChannel(Channel):
             ("identity", self._step_identity),
             ("sim", self._step_sim),
             ("pdu_mode", lambda e: e.command("AT+CMGF=0", timeout=self.command_timeout)),
+            ("message_service", self._step_message_service),
+            ("storages", self._step_storages),
             ("indications", self._step_indications),
             ("network", self._step_network),
         ]
@@ -284,10 +320,47 @@ class ModemChannel(Channel):
         self.info.imsi = _optional(lambda: parsers.parse_identity(
             engine.command("AT+CIMI", timeout=t).lines)) or ""
 
+    def _step_message_service(self, engine: AtEngine) -> None:
+        # Only read: with AT+CSMS=1 (phase 2+) a direct +CMT/+CDS must be acknowledged with
+        # AT+CNMA, otherwise the network delivers it again.
+        t = self.command_timeout
+        answer = _optional(lambda: engine.command("AT+CSMS?", timeout=t))
+        self._csms = 0
+        if answer is not None:
+            for line in answer.lines:
+                if line.upper().startswith("+CSMS:"):
+                    first = parsers.split_fields(line.split(":", 1)[1])[0].strip()
+                    self._csms = 1 if first == "1" else 0
+
+    def _step_storages(self, engine: AtEngine) -> None:
+        # Which storages exist to be swept, and which one is read by default (mem1).
+        t = self.command_timeout
+        test = _optional(lambda: parsers.parse_cpms_test(
+            engine.command("AT+CPMS=?", timeout=t).lines))
+        self._storages = readable_storages(test or [])
+        current = _optional(lambda: parsers.parse_cpms_read(
+            engine.command("AT+CPMS?", timeout=t).lines))
+        home = current[0][0].upper() if current else "SM"
+        self._home_storage = home if home != "SR" else "SM"
+        if home == "SR":  # a previous run died while reading reports: select SM again
+            _optional(lambda: engine.command('AT+CPMS="SM"', timeout=t))
+
     def _step_indications(self, engine: AtEngine) -> None:
-        # New messages stored with +CMTI, status reports directly as +CDS. Modems that refuse
-        # this combination still send; receiving is negotiated by later work.
-        _optional(lambda: engine.command("AT+CNMI=2,1,0,1,0", timeout=self.command_timeout))
+        # New messages stored with +CMTI, status reports stored with +CDSI (or else sent
+        # directly as +CDS): see receive.choose_cnmi. The simulator offers the whole range and
+        # gets 2,1,0,2,0. Modems that refuse every setting still send; the periodic storage
+        # sweep then finds what arrives.
+        t = self.command_timeout
+        ranges = _optional(lambda: parsers.parse_cnmi_test(
+            engine.command("AT+CNMI=?", timeout=t).lines))
+        choices = ([choose_cnmi(ranges)] if ranges else []) + list(CNMI_FALLBACKS)
+        self.cnmi = None
+        for setting in dict.fromkeys(choices):
+            if _optional(lambda s=setting: engine.command(f"AT+CNMI={s}", timeout=t)):
+                self.cnmi = setting
+                return
+        log.warning("modem %s: no AT+CNMI setting accepted; relying on storage sweeps",
+                    self.name)
 
     def _step_network(self, engine: AtEngine) -> None:
         t = self.command_timeout
@@ -322,6 +395,7 @@ class ModemChannel(Channel):
     def _on_urc(self, urc: Urc) -> None:
         self.counters.urcs += 1
         log.debug("modem %s: URC %s", self.name, urc.name)
+        self._receiver.urc(urc)  # only queues: this is the AT reader thread
 
     def _on_lost(self, exc: Exception) -> None:
         self.reason = f"link lost: {exc}"
@@ -330,6 +404,7 @@ class ModemChannel(Channel):
         self._lost.set()
 
     def _close_engine(self) -> None:
+        self._receiver.detach()
         engine, self._engine = self._engine, None
         if engine is not None:
             try:

@@ -257,6 +257,21 @@ class SimulatedModem:
         self._call(self._do_plug)
 
     # --- arriving messages
+    def require_acknowledgement(self) -> None:
+        """Act as if AT+CSMS=1 (phase 2+) were set: a +CMT/+CDS then waits for AT+CNMA.
+
+        modemd only reads AT+CSMS at start-up; tests use this to check the acknowledgement.
+        A power cycle (unplug) resets it, as on a real modem.
+        """
+        def set_csms() -> None:
+            self._core.settings.csms = 1
+        self._call(set_csms)
+
+    @property
+    def unacknowledged(self) -> int:
+        """Direct deliveries (+CMT/+CDS) still waiting for AT+CNMA (with AT+CSMS=1)."""
+        return self._call(lambda: self._core.unacked)
+
     def deliver_stored(self, pdu_hex: str, storage: str = "SM") -> int | None:
         """An SMS-DELIVER arrives from the network, routed as AT+CNMI says.
 
