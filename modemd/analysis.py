@@ -86,6 +86,14 @@ def count_label(units: int, segments: int) -> str:
     return f"[{units} Zeichen | {segments} SMS]"
 
 
+def units_of(text: str, encoding: str) -> int:
+    """Billed units of a stored text: septets for "gsm7" (extension and national characters
+    count two), UTF-16 code units for "ucs2"."""
+    if encoding == "gsm7":
+        return sum(char_septets(ch) or 2 for ch in text)
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
+
+
 def analyze(
     text: str, *, national: Sequence[str] = (),
     max_characters: int = DEFAULT_MAX_CHARACTERS,

@@ -9,14 +9,17 @@ from typing import Any
 import bottle
 from waitress.server import create_server
 
+from modemd.accounting import Accounting
 from modemd.api import ApiContext, create_api, install_error_handlers
+from modemd.billing import CostModel
 from modemd.channels.base import Channel
 from modemd.channels.modem import ModemChannel
 from modemd.clock import Clock
 from modemd.config import Config
 from modemd.dispatcher import Dispatcher
 from modemd.messaging import MessageService
-from modemd.store import Database, KeyStore, MessageStore, UserStore
+from modemd.store import BillingStore, Database, KeyStore, MessageStore, TemplateStore, UserStore
+from modemd.templates import TemplateService
 from webui.app import create_webui
 
 log = logging.getLogger("modemd.daemon")
@@ -55,7 +58,8 @@ class Daemon:
         self.channels = [
             ModemChannel(m.name, m.port, baudrate=m.baudrate, pin=m.pin,
                          send_timeout=m.send_timeout, command_timeout=m.command_timeout,
-                         log_content=cfg.daemon.log_content)
+                         log_content=cfg.daemon.log_content,
+                         national=cfg.sms.national_language_tables)
             for m in cfg.modems
         ]
         self.dispatcher = Dispatcher(
@@ -65,9 +69,26 @@ class Daemon:
             retry_attempts=cfg.sms.retry_attempts, retry_backoff=cfg.sms.retry_backoff,
             log_content=cfg.daemon.log_content,
         )
+        self.templates = TemplateService(
+            TemplateStore(self.db), clock=self.clock, national=cfg.sms.national_language_tables,
+            max_length=cfg.sms.max_length,
+            defaults={"praxis": cfg.practice.name, "telefon": cfg.practice.phone,
+                      "link": cfg.practice.booking_link},
+        )
+        seeded = self.templates.seed()
+        if seeded:
+            log.info("added %d starter templates", seeded)
+        b = cfg.billing
+        self.accounting = Accounting(
+            BillingStore(self.db, self.messages), self.keys, timezone=cfg.daemon.timezone,
+            monthly_limit=cfg.sms.monthly_limit, clock=self.clock,
+            cost=CostModel(b.model, b.price_per_sms, b.package_size, b.package_price, b.currency),
+        )
         self.message_service = MessageService(
             self.messages, default_region=cfg.sms.default_region,
             max_length=cfg.sms.max_length, clock=self.clock, on_queued=self.dispatcher.notify,
+            accept=self.accounting.accept, optimize_characters=cfg.sms.optimize_characters,
+            national=cfg.sms.national_language_tables, templates=self.templates,
         )
         for channel in self.channels:
             channel.start()
@@ -77,6 +98,7 @@ class Daemon:
         root.merge(create_api(ApiContext(
             keys=self.keys, messages=self.message_service, channels=self.channels,
             metrics=self._metrics, health=self._health,
+            templates=self.templates, accounting=self.accounting,
         )))
         root.merge(create_webui())
         install_error_handlers(root)

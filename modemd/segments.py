@@ -22,9 +22,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from modemd.errors import TextError
 from modemd.gsm7 import char_septets, is_gsm7

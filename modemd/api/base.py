@@ -31,6 +31,8 @@ class ApiContext:
     metrics: Callable[[], str]
     health: Callable[[], dict]
     extra: dict[str, Any] = field(default_factory=dict)
+    templates: Any = None  # modemd.templates.TemplateService
+    accounting: Any = None  # modemd.accounting.Accounting
 
 
 class ApiError(Exception):
