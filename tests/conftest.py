@@ -15,7 +15,7 @@ from typing import Any
 import gammu
 import pytest
 
-from modemd.clock import utcnow
+from modemd.clock import Clock, utcnow
 from modemd.config import parse_config
 from modemd.daemon import Daemon
 from modemd.simulator import SimulatedModem
@@ -97,6 +97,7 @@ def start_daemon(tmp_path: Path) -> Iterator[Callable[..., Running]]:
 
     def start(n_modems: int = 1, *, latency: float = 0.0, sms: dict | None = None,
               modems: list[SimulatedModem] | None = None, data_dir: Path | None = None,
+              clock: Clock | None = None, sections: dict | None = None,
               ) -> Running:
         sims = modems if modems is not None else []
         if modems is None:
@@ -111,8 +112,9 @@ def start_daemon(tmp_path: Path) -> Iterator[Callable[..., Running]]:
             "modem": [{"name": f"gsm{i}", "port": str(s.path), "send_timeout": 10.0,
                        "command_timeout": 3.0} for i, s in enumerate(sims)],
             "sms": {"retry_backoff": 0.05, **(sms or {})},
+            **(sections or {}),
         })
-        daemon = Daemon(config)
+        daemon = Daemon(config, clock=clock)
         daemon.start()
         started.append((daemon, sims))
         _, plain = daemon.keys.create(f"test{len(started)}", utcnow())
