@@ -233,3 +233,13 @@ def test_cli_key_limits(tmp_path, capsys) -> None:
         assert KeyStore(db).list()[0].monthly_limit is None
     finally:
         db.close()
+
+
+def test_cli_stats(start_daemon, capsys) -> None:
+    run = start_daemon(0)
+    run.api.send(NUMBER, "x")
+    assert main(["stats", "--url", run.api.base, "--key", run.api.key]) == 0
+    out = capsys.readouterr().out
+    assert "test1\t1\t0\t0\t0\t0\t0\t0\t0.00 EUR" in out and "total\t1\t" in out
+    assert main(["stats", "--month", "2026-13", "--url", run.api.base,
+                 "--key", run.api.key]) == 3

@@ -10,11 +10,13 @@ from typing import Any
 
 import bottle
 
+from modemd.accounting import Accounting
 from modemd.channels.base import Channel
 from modemd.clock import from_iso
 from modemd.errors import ValidationError
 from modemd.messaging import MessageService
 from modemd.store.keys import ApiKey, KeyStore
+from modemd.templates import TemplateService
 
 log = logging.getLogger("modemd.api")
 
@@ -31,8 +33,8 @@ class ApiContext:
     metrics: Callable[[], str]
     health: Callable[[], dict]
     extra: dict[str, Any] = field(default_factory=dict)
-    templates: Any = None  # modemd.templates.TemplateService
-    accounting: Any = None  # modemd.accounting.Accounting
+    templates: TemplateService | None = None
+    accounting: Accounting | None = None
 
 
 class ApiError(Exception):
