@@ -24,7 +24,7 @@ letters, …) are not in the table. Rules of `optimize`:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Container, Sequence
 
 from modemd.errors import TextError
 from modemd.gsm7 import is_gsm7
@@ -105,9 +105,9 @@ REPLACEMENTS: dict[str, str] = {
 }
 
 
-def replace_all(text: str, keep: object = ()) -> str:
+def replace_all(text: str, keep: Container[str] = ()) -> str:
     """Every character of the table replaced, except those in `keep` (no further rules)."""
-    return "".join(ch if ch in keep else REPLACEMENTS.get(ch, ch) for ch in text)  # type: ignore[operator]
+    return "".join(ch if ch in keep else REPLACEMENTS.get(ch, ch) for ch in text)
 
 
 def optimize(
