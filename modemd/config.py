@@ -35,6 +35,8 @@ __all__ = [
     "InboundConfig",
     "WebhookConfig",
     "ModemConfig",
+    "BillingConfig",
+    "PracticeConfig",
     "SmsConfig",
     "SmtpConfig",
     "DEFAULT_CONFIG_PATH",
@@ -55,6 +57,8 @@ SMTP_SECURITY = ("starttls", "tls", "none")
 MAX_TEXT_LENGTH = 600  # the product promises "up to 600 characters"
 MAX_VALIDITY_HOURS = 63 * 7 * 24  # 10584: TP-VP relative format tops out at 63 weeks
 MAX_RETRY_BACKOFF = 15 * 60.0  # the backoff is doubled per attempt and capped here
+NATIONAL_TABLES = ("tr", "es", "pt")  # 23.038 national single shift tables modemd can send
+BILLING_MODELS = ("per_sms", "package")
 
 _MODEM_NAME = re.compile(r"[A-Za-z0-9_-]{1,32}")
 _SIM_PIN = re.compile(r"[0-9]{4,8}")
@@ -129,6 +133,27 @@ class SmsConfig:
     validity_hours: int = 72
     retry_attempts: int = 5
     retry_backoff: float = 5.0
+    national_language_tables: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class BillingConfig:
+    """The `[billing]` section: how the monthly statistics price billed SMS parts."""
+
+    model: str = "per_sms"
+    price_per_sms: float = 0.08
+    package_size: int = 150
+    package_price: float = 12.0
+    currency: str = "EUR"
+
+
+@dataclass(frozen=True)
+class PracticeConfig:
+    """The `[practice]` section: default values of template placeholders."""
+
+    name: str = ""
+    phone: str = ""
+    booking_link: str = ""
 
 
 @dataclass(frozen=True, repr=False)
@@ -194,6 +219,8 @@ class Config:
     forward: ForwardConfig = field(default_factory=ForwardConfig)
     inbound: InboundConfig = field(default_factory=InboundConfig)
     webhook: WebhookConfig = field(default_factory=WebhookConfig)
+    billing: BillingConfig = field(default_factory=BillingConfig)
+    practice: PracticeConfig = field(default_factory=PracticeConfig)
     source: Path | None = None
 
     @property
@@ -443,6 +470,31 @@ def _webhook_events(value: Any) -> tuple[str, ...]:
     return tuple(value)
 
 
+def _national_tables(value: Any) -> tuple[str, ...]:
+    wanted = "an array of " + ", ".join(json.dumps(c) for c in NATIONAL_TABLES)
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise _Invalid(wanted, value)
+    codes = [v.lower() for v in value]
+    bad = [v for v, c in zip(value, codes, strict=True) if c not in NATIONAL_TABLES]
+    if bad:
+        raise _Invalid(wanted, bad[0])
+    return tuple(dict.fromkeys(codes))
+
+
+def _currency(value: Any) -> str:
+    text = _string(value)
+    if not re.fullmatch(r"[A-Za-z]{3}", text):
+        raise _Invalid('a three-letter currency code such as "EUR"', value)
+    return text.upper()
+
+
+def _short_text(value: Any) -> str:
+    text = _string(value)
+    if len(text) > 200 or any(ord(c) < 0x20 for c in text):
+        raise _Invalid("one line of at most 200 characters", value)
+    return text
+
+
 # --------------------------------------------------------------------------- the schema
 
 
@@ -482,6 +534,7 @@ _TABLES: dict[str, dict[str, _Key]] = {
         "validity_hours": _Key("validity_hours", _integer(0, MAX_VALIDITY_HOURS)),
         "retry_attempts": _Key("retry_attempts", _integer(0)),
         "retry_backoff": _Key("retry_backoff", _number(0, MAX_RETRY_BACKOFF)),
+        "national_language_tables": _Key("national_language_tables", _national_tables),
     },
     "smtp": {
         "host": _Key("host", _mail_host),
@@ -510,8 +563,21 @@ _TABLES: dict[str, dict[str, _Key]] = {
         "timeout": _Key("timeout", _number(0)),
         "retry_backoff": _Key("retry_backoff", _number(0, 3600)),
     },
+    "billing": {
+        "model": _Key("model", _one_of(BILLING_MODELS, upper=False)),
+        "price_per_sms": _Key("price_per_sms", _number(0, lo_open=False)),
+        "package_size": _Key("package_size", _integer(1)),
+        "package_price": _Key("package_price", _number(0, lo_open=False)),
+        "currency": _Key("currency", _currency),
+    },
+    "practice": {
+        "name": _Key("name", _short_text),
+        "phone": _Key("phone", _short_text),
+        "booking_link": _Key("booking_link", _short_text),
+    },
 }
-_SECTIONS = ("daemon", "modem", "sms", "smtp", "forward", "inbound", "webhook")
+_SECTIONS = ("daemon", "modem", "sms", "smtp", "forward", "inbound", "webhook",
+             "billing", "practice")
 _KEYS_OF: dict[str, dict[str, _Key]] = {"modem": _MODEM_KEYS, **_TABLES}
 
 
@@ -644,6 +710,8 @@ def parse_config(data: Mapping[str, Any], *, source: Path | None = None) -> Conf
         forward=ForwardConfig(**values.get("forward", {})),
         inbound=InboundConfig(**values.get("inbound", {})),
         webhook=WebhookConfig(**values.get("webhook", {})),
+        billing=BillingConfig(**values.get("billing", {})),
+        practice=PracticeConfig(**values.get("practice", {})),
         source=source,
     )
 
@@ -719,4 +787,6 @@ def redacted(cfg: Config) -> dict[str, Any]:
         "forward": _section_dict(cfg.forward, _KEYS_OF["forward"]),
         "inbound": _section_dict(cfg.inbound, _KEYS_OF["inbound"]),
         "webhook": _section_dict(cfg.webhook, _KEYS_OF["webhook"]),
+        "billing": _section_dict(cfg.billing, _KEYS_OF["billing"]),
+        "practice": _section_dict(cfg.practice, _KEYS_OF["practice"]),
     }

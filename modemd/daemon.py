@@ -11,7 +11,9 @@ from typing import Any
 import bottle
 from waitress.server import create_server
 
+from modemd.accounting import Accounting
 from modemd.api import ApiContext, create_api, install_error_handlers
+from modemd.billing import CostModel
 from modemd.channels.base import Channel
 from modemd.channels.modem import ModemChannel
 from modemd.clock import Clock
@@ -24,11 +26,12 @@ from modemd.mailer import Mailer
 from modemd.messaging import MessageService
 from modemd.optout import OptOutService
 from modemd.reports import ReportService
-from modemd.store import Database, KeyStore, MessageStore, UserStore
+from modemd.store import BillingStore, Database, KeyStore, MessageStore, TemplateStore, UserStore
 from modemd.store.blocklist import BlocklistStore
 from modemd.store.inbound import InboundStore
 from modemd.store.outbox import OutboxStore
 from modemd.store.reports import ReportStore
+from modemd.templates import TemplateService
 from modemd.webhooks import WebhookService
 from webui.app import create_webui
 
@@ -72,7 +75,8 @@ class Daemon:
             ModemChannel(m.name, m.port, baudrate=m.baudrate, pin=m.pin,
                          send_timeout=m.send_timeout, command_timeout=m.command_timeout,
                          log_content=cfg.daemon.log_content,
-                         sweep_interval=cfg.inbound.sweep_minutes * 60 or 300.0)
+                         sweep_interval=cfg.inbound.sweep_minutes * 60 or 300.0,
+                         national=cfg.sms.national_language_tables)
             for m in cfg.modems
         ]
         self.dispatcher = Dispatcher(
@@ -83,9 +87,26 @@ class Daemon:
             log_content=cfg.daemon.log_content,
         )
         self._start_receiving()
+        self.templates = TemplateService(
+            TemplateStore(self.db), clock=self.clock, national=cfg.sms.national_language_tables,
+            max_length=cfg.sms.max_length,
+            defaults={"praxis": cfg.practice.name, "telefon": cfg.practice.phone,
+                      "link": cfg.practice.booking_link},
+        )
+        seeded = self.templates.seed()
+        if seeded:
+            log.info("added %d starter templates", seeded)
+        b = cfg.billing
+        self.accounting = Accounting(
+            BillingStore(self.db, self.messages), self.keys, timezone=cfg.daemon.timezone,
+            monthly_limit=cfg.sms.monthly_limit, clock=self.clock,
+            cost=CostModel(b.model, b.price_per_sms, b.package_size, b.package_price, b.currency),
+        )
         self.message_service = MessageService(
             self.messages, default_region=cfg.sms.default_region,
             max_length=cfg.sms.max_length, clock=self.clock, on_queued=self.dispatcher.notify,
+            accept=self.accounting.accept, optimize_characters=cfg.sms.optimize_characters,
+            national=cfg.sms.national_language_tables, templates=self.templates,
             is_blocked=self.optout.is_blocked,
         )
         for channel in self.channels:
@@ -100,6 +121,7 @@ class Daemon:
             keys=self.keys, messages=self.message_service, channels=self.channels,
             metrics=self._metrics, health=self._health, inbound=self.inbound,
             reports=self.reports, optout=self.optout,
+            templates=self.templates, accounting=self.accounting,
         )))
         root.merge(create_webui())
         install_error_handlers(root)

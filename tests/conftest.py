@@ -98,7 +98,8 @@ def start_daemon(tmp_path: Path) -> Iterator[Callable[..., Running]]:
     def start(n_modems: int = 1, *, latency: float = 0.0, sms: dict | None = None,
               modems: list[SimulatedModem] | None = None, data_dir: Path | None = None,
               modem: dict | None = None, clock: Clock | None = None,
-              extra: dict | None = None, wait_ready: bool = True) -> Running:
+              extra: dict | None = None, sections: dict | None = None,
+              wait_ready: bool = True) -> Running:
         sims = modems if modems is not None else []
         if modems is None:
             for i in range(n_modems):
@@ -113,6 +114,7 @@ def start_daemon(tmp_path: Path) -> Iterator[Callable[..., Running]]:
                        "command_timeout": 3.0, **(modem or {})} for i, s in enumerate(sims)],
             "sms": {"retry_backoff": 0.05, **(sms or {})},
             **(extra or {}),
+            **(sections or {}),
         })
         daemon = Daemon(config, clock=clock)
         daemon.start()

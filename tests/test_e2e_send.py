@@ -170,7 +170,7 @@ def test_temporary_errors_are_retried_then_the_message_fails(start_daemon):
 def test_a_modem_that_hangs_does_not_take_the_daemon_down(start_daemon):
     run = start_daemon(1, modem={"send_timeout": 0.5, "command_timeout": 0.5})
     sim = run.modems[0]
-    sim.hang_next(1)  # the AT+CMGS gets no answer at all
+    sim.hang_next(1, "AT+CMGS")  # the AT+CMGS gets no answer at all
     done = run.api.wait_final(run.api.send(NUMBER, "nach dem Hänger")["id"])
     assert done["status"] == "sent"
     assert any("modem_timeout" in (h["detail"] or "") for h in done["history"])

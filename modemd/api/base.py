@@ -10,6 +10,7 @@ from typing import Any
 
 import bottle
 
+from modemd.accounting import Accounting
 from modemd.channels.base import Channel
 from modemd.clock import from_iso
 from modemd.errors import ValidationError
@@ -18,6 +19,7 @@ from modemd.messaging import MessageService
 from modemd.optout import OptOutService
 from modemd.reports import ReportService
 from modemd.store.keys import ApiKey, KeyStore
+from modemd.templates import TemplateService
 
 log = logging.getLogger("modemd.api")
 
@@ -37,6 +39,8 @@ class ApiContext:
     inbound: InboundService | None = None
     reports: ReportService | None = None
     optout: OptOutService | None = None
+    templates: TemplateService | None = None
+    accounting: Accounting | None = None
 
 
 class ApiError(Exception):

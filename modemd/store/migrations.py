@@ -143,4 +143,22 @@ MIGRATIONS: list[str] = [
     CREATE UNIQUE INDEX outbox_dedupe ON outbox(kind, dedupe_key) WHERE dedupe_key IS NOT NULL;
     CREATE INDEX outbox_due ON outbox(kind, next_attempt_at) WHERE state = 'queued'
     """,
+    # 2 (issue 3, costs): per-key monthly limits, the month index of the statistics, message
+    # templates, and first-run tasks (the starter templates are seeded once, not per start).
+    """
+    ALTER TABLE api_keys ADD COLUMN monthly_limit INTEGER;
+    CREATE INDEX messages_month ON messages(COALESCE(send_at, created_at), key_id);
+    CREATE TABLE templates (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE COLLATE NOCASE,
+        text TEXT NOT NULL,
+        description TEXT NOT NULL DEFAULT '',
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    CREATE TABLE first_run (
+        task TEXT PRIMARY KEY,
+        done_at TEXT NOT NULL
+    )
+    """,
 ]
