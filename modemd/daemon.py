@@ -36,6 +36,8 @@ from modemd.webhooks import WebhookService
 from webui.app import create_webui
 
 log = logging.getLogger("modemd.daemon")
+# waitress warns whenever a request waits for a free worker thread: normal under a burst.
+logging.getLogger("waitress.queue").setLevel(logging.ERROR)
 
 
 class Daemon:
