@@ -102,8 +102,9 @@ def main() -> int:
         out = subprocess.run([PY, "-m", "modemd", "key", "create", "bench", "--config", str(cfg)],
                              check=True, capture_output=True, text=True).stdout
         key = out.strip().splitlines()[-1]
-        daemon = subprocess.Popen([PY, "-m", "modemd", "run", "--config", str(cfg)],
-                                  stdout=subprocess.DEVNULL, stderr=open(tmp / "daemon.log", "w"))
+        with open(tmp / "daemon.log", "w") as log_file:   # the child keeps its own copy
+            daemon = subprocess.Popen([PY, "-m", "modemd", "run", "--config", str(cfg)],
+                                      stdout=subprocess.DEVNULL, stderr=log_file)
         procs.append(daemon)
         base = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 30

@@ -17,6 +17,7 @@ import sys
 import tempfile
 import threading
 import urllib.error
+import urllib.parse
 import urllib.request
 from pathlib import Path
 from typing import Any
@@ -72,6 +73,8 @@ def _parser() -> argparse.ArgumentParser:
     key = sub.add_parser("key", help="manage API keys").add_subparsers(metavar="ACTION")
     kc = key.add_parser("create", help="create an API key (printed once, stored hashed)")
     kc.add_argument("name")
+    kc.add_argument("--monthly-limit", type=_limit_arg, default=0, metavar="N",
+                    help="most SMS parts per month for this key (default 0: no own limit)")
     _config_arg(kc)
     kc.set_defaults(func=cmd_key_create)
     kl = key.add_parser("list", help="list API keys")
@@ -81,6 +84,20 @@ def _parser() -> argparse.ArgumentParser:
     kr.add_argument("name")
     _config_arg(kr)
     kr.set_defaults(func=cmd_key_revoke)
+    klim = key.add_parser("limit", help="set a key's monthly limit in SMS parts (0: none)")
+    klim.add_argument("name")
+    klim.add_argument("limit", type=_limit_arg, metavar="N")
+    _config_arg(klim)
+    klim.set_defaults(func=cmd_key_limit)
+
+    an = sub.add_parser("analyze", help="what a text costs: encoding, SMS parts, costly "
+                        "characters, optimized text")
+    an.add_argument("text")
+    an.add_argument("--json", action="store_true", help="print the API's JSON answer")
+    an.add_argument("--config", help="config file for sms.max_length and "
+                    "sms.national_language_tables (default: $MODEMD_CONFIG, then "
+                    "/etc/modemd/modemd.toml if it exists)")
+    an.set_defaults(func=cmd_analyze)
 
     user = sub.add_parser("user", help="manage web UI users").add_subparsers(metavar="ACTION")
     ua = user.add_parser("add", help="create a web UI user")
@@ -89,6 +106,20 @@ def _parser() -> argparse.ArgumentParser:
                     help="read the password from the first line of standard input")
     _config_arg(ua)
     ua.set_defaults(func=cmd_user_add)
+
+    block = sub.add_parser("blocklist", help="numbers that opted out (STOP)").add_subparsers(
+        metavar="ACTION")
+    bl = block.add_parser("list", help="list blocked numbers")
+    _config_arg(bl)
+    bl.set_defaults(func=cmd_blocklist_list)
+    ba = block.add_parser("add", help="block a number")
+    ba.add_argument("number")
+    _config_arg(ba)
+    ba.set_defaults(func=cmd_blocklist_add)
+    br = block.add_parser("remove", help="allow messages to a number again")
+    br.add_argument("number")
+    _config_arg(br)
+    br.set_defaults(func=cmd_blocklist_remove)
 
     send = sub.add_parser("send", help="send an SMS through the local API")
     send.add_argument("to")
@@ -99,7 +130,18 @@ def _parser() -> argparse.ArgumentParser:
     status = sub.add_parser("status", help="modems and queue of the local daemon")
     _client_args(status)
     status.set_defaults(func=cmd_status)
+
+    stats = sub.add_parser("stats", help="a month's messages, SMS parts and cost")
+    stats.add_argument("--month", help="YYYY-MM (default: this month)")
+    _client_args(stats)
+    stats.set_defaults(func=cmd_stats)
     return p
+
+
+def _limit_arg(value: str) -> int:
+    if not value.isdigit():
+        raise argparse.ArgumentTypeError("a whole number of SMS parts, 0 for no limit")
+    return int(value)
 
 
 def _config_arg(p: argparse.ArgumentParser) -> None:
@@ -205,7 +247,7 @@ def cmd_key_create(args: argparse.Namespace) -> int:
 
     db = _open_store(args)
     try:
-        key, plain = KeyStore(db).create(args.name, utcnow())
+        key, plain = KeyStore(db).create(args.name, utcnow(), args.monthly_limit)
     except StoreError as exc:
         print(f"modemd: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -224,7 +266,8 @@ def cmd_key_list(args: argparse.Namespace) -> int:
     try:
         for k in KeyStore(db).list():
             state = "revoked" if k.revoked else "active"
-            print(f"{k.name}\t{k.prefix}…\t{state}\t{k.created_at:%Y-%m-%d}")
+            limit = f"limit {k.monthly_limit}/month" if k.monthly_limit else "no own limit"
+            print(f"{k.name}\t{k.prefix}…\t{state}\t{k.created_at:%Y-%m-%d}\t{limit}")
     finally:
         db.close()
     return EXIT_OK
@@ -241,6 +284,62 @@ def cmd_key_revoke(args: argparse.Namespace) -> int:
     finally:
         db.close()
     print(f"API key {args.name!r} revoked")
+    return EXIT_OK
+
+
+def cmd_key_limit(args: argparse.Namespace) -> int:
+    from modemd.store import KeyStore
+
+    db = _open_store(args)
+    try:
+        if not KeyStore(db).set_limit(args.name, args.limit):
+            print(f"modemd: no active key named {args.name!r}", file=sys.stderr)
+            return EXIT_USAGE
+    finally:
+        db.close()
+    shown = f"{args.limit} SMS parts per month" if args.limit else "no own limit"
+    print(f"API key {args.name!r}: {shown}")
+    return EXIT_OK
+
+
+def cmd_analyze(args: argparse.Namespace) -> int:
+    from modemd.analysis import analyze
+    from modemd.errors import TextError
+
+    path = default_config_path(args.config, os.environ)
+    explicit = bool(args.config or os.environ.get("MODEMD_CONFIG"))
+    cfg = load_config(path) if explicit or path.exists() else parse_config({})
+    try:
+        a = analyze(args.text, national=cfg.sms.national_language_tables,
+                    max_characters=cfg.sms.max_length)
+    except TextError as exc:
+        print(f"modemd: {exc.code}: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    if args.json:
+        print(json.dumps(a.to_json(), ensure_ascii=False, indent=2))
+        return EXIT_OK
+    encoding = "GSM-7" if a.encoding == "gsm7" else "UCS-2 (Unicode)"
+    if a.national_language:
+        encoding += (f" with the national table {a.national_language!r} "
+                     f"(saves {a.national_saving} SMS)")
+    unit = "septets" if a.encoding == "gsm7" else "UTF-16 units"
+    print(f"{a.to_json()['count']}  {encoding}")
+    print(f"{a.characters} characters, {a.units} {unit}, {a.segments} SMS, "
+          f"{a.remaining} left in the last SMS")
+    print("SMS parts end after character: " + ", ".join(str(e) for e in a.segment_ends))
+    why = {"extension": "counts twice (extension table)",
+           "national": "counts twice (national table)",
+           "ucs2": "not in GSM 03.38: forces UCS-2"}
+    if a.costly:
+        print("Costly characters:")
+        for c in a.costly:
+            repl = f"-> {c.replacement!r}" if c.replacement is not None else "no replacement"
+            print(f"  {c.index:>4}  {c.char!r} U+{ord(c.char):04X}  {why[c.kind]}; "
+                  f"saves {c.saving} SMS; {repl}")
+    if a.optimized_text != args.text:
+        print(f"Optimized ({a.optimized_segments} SMS): {a.optimized_text}")
+    else:
+        print("Optimization would not change this text.")
     return EXIT_OK
 
 
@@ -263,6 +362,62 @@ def cmd_user_add(args: argparse.Namespace) -> int:
     finally:
         db.close()
     print(f"user {args.name!r} created")
+    return EXIT_OK
+
+
+# --- block list ------------------------------------------------------------------------------
+def _optout(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    from modemd.clock import Clock
+    from modemd.optout import OptOutService
+    from modemd.store import Database
+    from modemd.store.blocklist import BlocklistStore
+
+    cfg = _load(args)
+    db = Database(cfg.db_path)
+    return db, OptOutService(BlocklistStore(db), clock=Clock(),
+                             default_region=cfg.sms.default_region)
+
+
+def cmd_blocklist_list(args: argparse.Namespace) -> int:
+    db, service = _optout(args)
+    try:
+        for e in service.list():
+            print(f"{e.number}\t{e.added_at:%Y-%m-%d %H:%M}\t{e.source}")
+    finally:
+        db.close()
+    return EXIT_OK
+
+
+def cmd_blocklist_add(args: argparse.Namespace) -> int:
+    from modemd.errors import ValidationError
+
+    db, service = _optout(args)
+    try:
+        entry, created = service.block(args.number, "cli")
+    except ValidationError as exc:
+        print(f"modemd: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    finally:
+        db.close()
+    print(f"{entry.number} {'blocked' if created else 'was already blocked'}")
+    return EXIT_OK
+
+
+def cmd_blocklist_remove(args: argparse.Namespace) -> int:
+    from modemd.errors import ValidationError
+
+    db, service = _optout(args)
+    try:
+        removed = service.unblock(args.number)
+    except ValidationError as exc:
+        print(f"modemd: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    finally:
+        db.close()
+    if not removed:
+        print(f"modemd: {args.number} is not on the block list", file=sys.stderr)
+        return EXIT_USAGE
+    print(f"{args.number} removed from the block list")
     return EXIT_OK
 
 
@@ -314,6 +469,26 @@ def cmd_send(args: argparse.Namespace) -> int:
         return _refused(status, answer)
     print(f"message {answer['id']}: {answer['status']}, {answer['segments']} SMS, "
           f"{answer['encoding']}, to {answer['to']}")
+    return EXIT_OK
+
+
+def cmd_stats(args: argparse.Namespace) -> int:
+    url, key = _client(args)
+    query = f"?month={urllib.parse.quote(args.month)}" if args.month else ""
+    try:
+        status, answer = _call(url, key, "GET", "/api/v1/stats" + query)
+    except OSError as exc:
+        print(f"modemd: cannot reach {url}: {exc}", file=sys.stderr)
+        return EXIT_FAIL
+    if status >= 400:
+        return _refused(status, answer)
+    currency = answer["billing"]["currency"]
+    print(f"{answer['month']} ({answer['timezone']})")
+    print("key\tmessages\tsent\tdelivered\tundelivered\tfailed\trejected\tSMS\tcost")
+    for row in [*answer["keys"], {"key": "total", **answer["total"]}]:
+        print(f"{row['key']}\t{row['messages']}\t{row['sent']}\t{row['delivered']}\t"
+              f"{row['undelivered']}\t{row['failed']}\t{row['rejected']}\t"
+              f"{row['segments']}\t{row['cost']:.2f} {currency}")
     return EXIT_OK
 
 

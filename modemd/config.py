@@ -33,7 +33,11 @@ __all__ = [
     "Config",
     "DaemonConfig",
     "ForwardConfig",
+    "InboundConfig",
+    "WebhookConfig",
     "ModemConfig",
+    "BillingConfig",
+    "PracticeConfig",
     "ScheduleConfig",
     "SmsConfig",
     "SmtpConfig",
@@ -55,6 +59,8 @@ SMTP_SECURITY = ("starttls", "tls", "none")
 MAX_TEXT_LENGTH = 600  # the product promises "up to 600 characters"
 MAX_VALIDITY_HOURS = 63 * 7 * 24  # 10584: TP-VP relative format tops out at 63 weeks
 MAX_RETRY_BACKOFF = 15 * 60.0  # the backoff is doubled per attempt and capped here
+NATIONAL_TABLES = ("tr", "es", "pt")  # 23.038 national single shift tables modemd can send
+BILLING_MODELS = ("per_sms", "package")
 
 _MODEM_NAME = re.compile(r"[A-Za-z0-9_-]{1,32}")
 _SIM_PIN = re.compile(r"[0-9]{4,8}")
@@ -129,6 +135,27 @@ class SmsConfig:
     validity_hours: int = 72
     retry_attempts: int = 5
     retry_backoff: float = 5.0
+    national_language_tables: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class BillingConfig:
+    """The `[billing]` section: how the monthly statistics price billed SMS parts."""
+
+    model: str = "per_sms"
+    price_per_sms: float = 0.08
+    package_size: int = 150
+    package_price: float = 12.0
+    currency: str = "EUR"
+
+
+@dataclass(frozen=True)
+class PracticeConfig:
+    """The `[practice]` section: default values of template placeholders."""
+
+    name: str = ""
+    phone: str = ""
+    booking_link: str = ""
 
 
 @dataclass(frozen=True, repr=False)
@@ -141,6 +168,8 @@ class SmtpConfig:
     username: str = ""
     password: str = ""  # secret
     from_: str = ""
+    timeout: float = 30.0
+    retry_backoff: float = 30.0  # seconds before the first retry; doubled up to 10 minutes
 
     def __repr__(self) -> str:
         return _repr_masking(self, ("password",))
@@ -151,6 +180,34 @@ class ForwardConfig:
     """The `[forward]` section."""
 
     to: tuple[str, ...] = ()
+    notify_failures: bool = True
+
+
+@dataclass(frozen=True)
+class InboundConfig:
+    """The `[inbound]` section: receiving, replies and opt-out."""
+
+    reply_window_hours: int = 168
+    incomplete_after_minutes: int = 60
+    sweep_minutes: float = 5.0
+    opt_out_keywords: tuple[str, ...] = ("STOP", "STOPP", "ABMELDEN")
+
+
+WEBHOOK_EVENTS = ("message.status", "inbound.received")
+
+
+@dataclass(frozen=True, repr=False)
+class WebhookConfig:
+    """The `[webhook]` section: push status changes and received messages to a URL."""
+
+    url: str = ""
+    secret: str = ""  # secret
+    events: tuple[str, ...] = WEBHOOK_EVENTS
+    timeout: float = 10.0
+    retry_backoff: float = 10.0
+
+    def __repr__(self) -> str:
+        return _repr_masking(self, ("secret",))
 
 
 @dataclass(frozen=True)
@@ -184,6 +241,10 @@ class Config:
     sms: SmsConfig = field(default_factory=SmsConfig)
     smtp: SmtpConfig = field(default_factory=SmtpConfig)
     forward: ForwardConfig = field(default_factory=ForwardConfig)
+    inbound: InboundConfig = field(default_factory=InboundConfig)
+    webhook: WebhookConfig = field(default_factory=WebhookConfig)
+    billing: BillingConfig = field(default_factory=BillingConfig)
+    practice: PracticeConfig = field(default_factory=PracticeConfig)
     source: Path | None = None
     schedule: ScheduleConfig = field(default_factory=ScheduleConfig)
 
@@ -429,6 +490,52 @@ def _quiet_hours(*, optional: bool) -> Callable[[Any], str]:
     return check
 
 
+def _keywords(value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(
+            isinstance(v, str) and v.strip() and v.strip().isalpha() for v in value):
+        raise _Invalid('an array of single words, like ["STOP", "ABMELDEN"]', value)
+    return tuple(v.strip().upper() for v in value)
+
+
+def _webhook_url(value: Any) -> str:
+    text = _string(value)
+    if text and not re.fullmatch(r"https?://[^\s/]+(/\S*)?", text):
+        raise _Invalid("an http:// or https:// URL", value)
+    return text
+
+
+def _webhook_events(value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(v in WEBHOOK_EVENTS for v in value):
+        raise _Invalid("an array of " + ", ".join(json.dumps(e) for e in WEBHOOK_EVENTS),
+                       value)
+    return tuple(value)
+
+
+def _national_tables(value: Any) -> tuple[str, ...]:
+    wanted = "an array of " + ", ".join(json.dumps(c) for c in NATIONAL_TABLES)
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise _Invalid(wanted, value)
+    codes = [v.lower() for v in value]
+    bad = [v for v, c in zip(value, codes, strict=True) if c not in NATIONAL_TABLES]
+    if bad:
+        raise _Invalid(wanted, bad[0])
+    return tuple(dict.fromkeys(codes))
+
+
+def _currency(value: Any) -> str:
+    text = _string(value)
+    if not re.fullmatch(r"[A-Za-z]{3}", text):
+        raise _Invalid('a three-letter currency code such as "EUR"', value)
+    return text.upper()
+
+
+def _short_text(value: Any) -> str:
+    text = _string(value)
+    if len(text) > 200 or any(ord(c) < 0x20 for c in text):
+        raise _Invalid("one line of at most 200 characters", value)
+    return text
+
+
 # --------------------------------------------------------------------------- the schema
 
 
@@ -468,6 +575,7 @@ _TABLES: dict[str, dict[str, _Key]] = {
         "validity_hours": _Key("validity_hours", _integer(0, MAX_VALIDITY_HOURS)),
         "retry_attempts": _Key("retry_attempts", _integer(0)),
         "retry_backoff": _Key("retry_backoff", _number(0, MAX_RETRY_BACKOFF)),
+        "national_language_tables": _Key("national_language_tables", _national_tables),
     },
     "smtp": {
         "host": _Key("host", _mail_host),
@@ -476,9 +584,37 @@ _TABLES: dict[str, dict[str, _Key]] = {
         "username": _Key("username", _string),
         "password": _Key("password", _string, secret=True),
         "from": _Key("from_", _email),
+        "timeout": _Key("timeout", _number(0)),
+        "retry_backoff": _Key("retry_backoff", _number(0, 3600)),
     },
     "forward": {
         "to": _Key("to", _email_list),
+        "notify_failures": _Key("notify_failures", _boolean),
+    },
+    "inbound": {
+        "reply_window_hours": _Key("reply_window_hours", _integer(0)),
+        "incomplete_after_minutes": _Key("incomplete_after_minutes", _integer(1)),
+        "sweep_minutes": _Key("sweep_minutes", _number(0)),
+        "opt_out_keywords": _Key("opt_out_keywords", _keywords),
+    },
+    "webhook": {
+        "url": _Key("url", _webhook_url),
+        "secret": _Key("secret", _string, secret=True),
+        "events": _Key("events", _webhook_events),
+        "timeout": _Key("timeout", _number(0)),
+        "retry_backoff": _Key("retry_backoff", _number(0, 3600)),
+    },
+    "billing": {
+        "model": _Key("model", _one_of(BILLING_MODELS, upper=False)),
+        "price_per_sms": _Key("price_per_sms", _number(0, lo_open=False)),
+        "package_size": _Key("package_size", _integer(1)),
+        "package_price": _Key("package_price", _number(0, lo_open=False)),
+        "currency": _Key("currency", _currency),
+    },
+    "practice": {
+        "name": _Key("name", _short_text),
+        "phone": _Key("phone", _short_text),
+        "booking_link": _Key("booking_link", _short_text),
     },
     "schedule": {
         "quiet_hours": _Key("quiet_hours", _quiet_hours(optional=False)),
@@ -488,7 +624,8 @@ _TABLES: dict[str, dict[str, _Key]] = {
         "max_days_ahead": _Key("max_days_ahead", _integer(1, 3660)),
     },
 }
-_SECTIONS = ("daemon", "modem", "sms", "smtp", "forward", "schedule")
+_SECTIONS = ("daemon", "modem", "sms", "smtp", "forward", "inbound", "webhook",
+             "billing", "practice", "schedule")
 _KEYS_OF: dict[str, dict[str, _Key]] = {"modem": _MODEM_KEYS, **_TABLES}
 
 
@@ -578,6 +715,10 @@ def _cross_checks(values: dict[str, dict[str, Any]], problems: list[str]) -> Non
     to = forward.get("to", ())
     if to and to is not _BAD and host == "":
         problems.append("forward.to: set, but smtp.host is empty (no mail server to send with)")
+    webhook = values.get("webhook", {})
+    url = webhook.get("url", "")
+    if url and url is not _BAD and webhook.get("secret", "") == "":
+        problems.append("webhook.secret: missing (required when webhook.url is set)")
 
 
 def parse_config(data: Mapping[str, Any], *, source: Path | None = None) -> Config:
@@ -615,6 +756,10 @@ def parse_config(data: Mapping[str, Any], *, source: Path | None = None) -> Conf
         sms=SmsConfig(**values.get("sms", {})),
         smtp=SmtpConfig(**values.get("smtp", {})),
         forward=ForwardConfig(**values.get("forward", {})),
+        inbound=InboundConfig(**values.get("inbound", {})),
+        webhook=WebhookConfig(**values.get("webhook", {})),
+        billing=BillingConfig(**values.get("billing", {})),
+        practice=PracticeConfig(**values.get("practice", {})),
         source=source,
         schedule=ScheduleConfig(**values.get("schedule", {})),
     )
@@ -690,4 +835,8 @@ def redacted(cfg: Config) -> dict[str, Any]:
         "smtp": _section_dict(cfg.smtp, _KEYS_OF["smtp"]),
         "forward": _section_dict(cfg.forward, _KEYS_OF["forward"]),
         "schedule": _section_dict(cfg.schedule, _KEYS_OF["schedule"]),
+        "inbound": _section_dict(cfg.inbound, _KEYS_OF["inbound"]),
+        "webhook": _section_dict(cfg.webhook, _KEYS_OF["webhook"]),
+        "billing": _section_dict(cfg.billing, _KEYS_OF["billing"]),
+        "practice": _section_dict(cfg.practice, _KEYS_OF["practice"]),
     }

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from datetime import timedelta
 
 from modemd.channels.base import Channel, Outbound
@@ -44,6 +45,10 @@ class Dispatcher:
         self._generation = 0
         self._stopping = False
         self._threads: list[threading.Thread] = []
+        # Listeners told after each commit: (message_id, seq, channel, message_ref) when a
+        # part was accepted, (message_id, status) when a message became sent or failed.
+        self._part_listeners: list[Callable[[int, int, str, int], None]] = []
+        self._status_listeners: list[Callable[[int, str], None]] = []
         for channel in channels:
             channel.on_change(lambda _c: self.notify())
 
@@ -64,6 +69,21 @@ class Dispatcher:
         for t in self._threads:
             t.join(timeout=30)
         self._threads.clear()
+
+    def on_part_sent(self, fn: Callable[[int, int, str, int], None]) -> None:
+        """Call `fn(message_id, seq, channel, message_ref)` after a part was recorded."""
+        self._part_listeners.append(fn)
+
+    def on_status(self, fn: Callable[[int, str], None]) -> None:
+        """Call `fn(message_id, status)` after a message was marked sent or failed."""
+        self._status_listeners.append(fn)
+
+    def _tell(self, listeners: list, *args: object) -> None:
+        for fn in listeners:
+            try:
+                fn(*args)
+            except Exception:  # a listener's bug must not stop the queue
+                log.exception("dispatcher listener failed")
 
     def notify(self) -> None:
         """Something changed (a message was queued, a channel became ready): wake the workers."""
@@ -91,13 +111,37 @@ class Dispatcher:
                     log.exception("dispatcher %s: store error; retrying in 1 s", channel.name)
                     timeout = 1.0
             if message is not None:
-                self._send(channel, message)
+                try:
+                    self._send(channel, message)
+                except Exception:
+                    # The store failed while recording the outcome; the message stays in
+                    # `sending` and is resumed at the next start. Keep the worker alive.
+                    log.exception("dispatcher %s: could not record message %d", channel.name,
+                                  message.id)
+                    with self._cond:
+                        self._cond.wait(1.0)
                 continue
             with self._cond:
                 if self._generation == generation and not self._stopping:
                     # A claimable message due "now" but not yet visible can only differ by
                     # clock skew between store and worker; never spin on it.
                     self._cond.wait(None if timeout is None else max(timeout, 0.01))
+
+    def _retry_or_fail(self, msg: Message, exc: SendError, who: str) -> None:
+        attempts = msg.attempts + 1
+        now = self.clock.now()
+        if exc.temporary and attempts < self.retry_attempts:
+            delay = min(self.retry_backoff * 2 ** (attempts - 1), MAX_BACKOFF)
+            log.info("message %d to %s: %s (attempt %d); retry in %.0f s",
+                     msg.id, who, exc, attempts, delay)
+            self.store.requeue(msg.id, now, now + timedelta(seconds=delay),
+                               f"{exc.code}: {exc.text}; retry {attempts}",
+                               error=(exc.code, exc.text))
+            self.notify()
+        else:
+            log.warning("message %d to %s failed: %s", msg.id, who, exc)
+            self.store.mark_failed(msg.id, now, exc.code, exc.text)
+            self._tell(self._status_listeners, msg.id, "failed")
 
     def _send(self, channel: Channel, msg: Message) -> None:
         done = frozenset(p.seq for p in msg.parts if p.message_ref is not None)
@@ -110,6 +154,7 @@ class Dispatcher:
 
         def part_sent(seq: int, ref: int) -> None:
             self.store.record_part_sent(msg.id, seq, channel.name, ref, self.clock.now())
+            self._tell(self._part_listeners, msg.id, seq, channel.name, ref)
 
         try:
             channel.send(outbound, part_sent)
@@ -119,26 +164,14 @@ class Dispatcher:
                                f"{channel.name} lost: {exc.text}", count_attempt=False)
             self.notify()
         except SendError as exc:
-            attempts = msg.attempts + 1
-            if exc.temporary and attempts < self.retry_attempts:
-                delay = min(self.retry_backoff * 2 ** (attempts - 1), MAX_BACKOFF)
-                now = self.clock.now()
-                log.info("message %d to %s: %s (attempt %d); retry in %.0f s",
-                         msg.id, who, exc, attempts, delay)
-                self.store.requeue(msg.id, now, now + timedelta(seconds=delay),
-                                   f"{exc.code}: {exc.text}; retry {attempts}",
-                                   error=(exc.code, exc.text))
-                self.notify()
-            else:
-                log.warning("message %d to %s failed: %s", msg.id, who, exc)
-                self.store.mark_failed(msg.id, self.clock.now(), exc.code, exc.text)
+            self._retry_or_fail(msg, exc, who)
         except Exception as exc:
-            # A bug in one message must not stop the queue: park it and carry on.
+            # A bug must not stop the queue: this message is retried like a temporary error
+            # (and fails after the last attempt); the others go on.
             log.exception("message %d: unexpected error", msg.id)
-            now = self.clock.now()
-            self.store.requeue(msg.id, now, now + timedelta(seconds=self.retry_backoff),
-                               f"internal error: {exc}", error=("internal_error", str(exc)))
+            self._retry_or_fail(msg, SendError("internal_error", str(exc), temporary=True), who)
         else:
             self.store.mark_sent(msg.id, self.clock.now())
+            self._tell(self._status_listeners, msg.id, "sent")
             log.info("message %d to %s sent via %s (%d parts)", msg.id, who, channel.name,
                      msg.segments)

@@ -122,3 +122,12 @@ class ChannelLost(SendError):
 
     def __init__(self, text: str):
         super().__init__("channel_lost", text, temporary=True)
+
+
+class RecipientBlocked(ModemdError):
+    """The recipient opted out; the message was kept as `rejected` (reason `opted_out`)."""
+
+    def __init__(self, message_id: int, number: str):
+        super().__init__(f"the recipient opted out; message {message_id} was kept as rejected")
+        self.message_id = message_id
+        self.number = number

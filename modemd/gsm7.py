@@ -1,13 +1,13 @@
 """GSM 03.38 (3GPP TS 23.038 §6.2.1) default alphabet, extension table and septet packing.
 
 Pure functions only. The alphabet is the one every handset understands without national
-language shift tables; modemd never sends locking/single shift tables, so these two tables are
-all the codec needs.
+language shift tables. An opt-in national single shift table (modemd.national) replaces only
+the extension table, so encode/decode take the extension table to use as a parameter.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from modemd.errors import CodecError
 
@@ -59,10 +59,12 @@ def is_gsm7(text: str) -> bool:
     return all(ch in _BASIC_INDEX or ch in EXTENSION for ch in text)
 
 
-def encode_septets(text: str) -> list[int]:
+def encode_septets(text: str, extension: Mapping[str, int] = EXTENSION) -> list[int]:
     """Map `text` to septet values; extension characters become ESC + code.
 
-    Raises CodecError naming the first character that has no GSM-7 representation.
+    `extension` is the table reached through ESC: the default extension table or a national
+    single shift table. Raises CodecError naming the first character that has no
+    representation.
     """
     out: list[int] = []
     for i, ch in enumerate(text):
@@ -70,20 +72,24 @@ def encode_septets(text: str) -> list[int]:
         if basic is not None:
             out.append(basic)
             continue
-        ext = EXTENSION.get(ch)
+        ext = extension.get(ch)
         if ext is None:
             raise CodecError(f"character U+{ord(ch):04X} at index {i} is not in the GSM-7 alphabet")
         out.extend((ESC, ext))
     return out
 
 
-def decode_septets(septets: Sequence[int]) -> str:
+def decode_septets(septets: Sequence[int], extension: Mapping[int, str] | None = None) -> str:
     """Map septet values back to text. Never raises for values 0..127.
+
+    `extension` maps the code after ESC to a character (default: the extension table; a
+    national single shift table when the UDH names one).
 
     23.038 §6.2.1.1: an escape followed by a code the extension table does not define is shown
     as the basic-table character of that code; ESC ESC (escape to a further table we do not
     know) and a dangling final ESC are shown as a space.
     """
+    by_septet = _EXTENSION_BY_SEPTET if extension is None else extension
     out: list[str] = []
     i = 0
     n = len(septets)
@@ -100,7 +106,7 @@ def decode_septets(septets: Sequence[int]) -> str:
         if nxt == ESC:
             out.append(" ")
         else:
-            out.append(_EXTENSION_BY_SEPTET.get(nxt, BASIC[nxt]))
+            out.append(by_septet.get(nxt, BASIC[nxt]))
         i += 2
     return "".join(out)
 

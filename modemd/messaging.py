@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from modemd.clock import Clock, from_iso
-from modemd.errors import PhoneNumberError, TextError, ValidationError
+from modemd.errors import PhoneNumberError, RecipientBlocked, TextError, ValidationError
+from modemd.optimize import optimize
 from modemd.phone import normalize_number
 from modemd.segments import split_text
 from modemd.store.messages import Message, MessageFilter, MessageStore, NewMessage
@@ -16,6 +18,8 @@ from modemd.store.messages import Message, MessageFilter, MessageStore, NewMessa
 log = logging.getLogger("modemd.messaging")
 
 MAX_REFERENCE = 128
+OPTED_OUT = ("opted_out", "the recipient opted out (STOP); remove the number from the "
+             "block list to send to it again")
 MAX_LIST = 500
 
 
@@ -28,22 +32,47 @@ class Submission:
     reference: object = None
     send_at: object = None
     optimize: object = None
+    template: object = None
+    values: object = None
     expires_at: object = None
 
 
+class Renderer(Protocol):
+    """What the service needs from templates (modemd.templates.TemplateService)."""
+
+    def render(self, ref: object, values: object) -> str: ...
+
+
+Accept = Callable[[NewMessage, datetime], tuple[Message, bool]]
+
+
 class MessageService:
-    """Validates requests, commits them and wakes the dispatcher."""
+    """Validates requests, commits them and wakes the dispatcher.
+
+    `accept` stores a valid message (default: MessageStore.add; the daemon passes
+    Accounting.accept, which applies the monthly limits). `optimize_characters` is the
+    default of a request's `optimize`; `national` the national single shift tables the
+    channels encode with, so the part count stored here is the one that is sent.
+    """
 
     def __init__(
         self, store: MessageStore, *, default_region: str, max_length: int, clock: Clock,
-        on_queued: Callable[[], None] = lambda: None, max_days_ahead: int | None = None,
-        on_planned: Callable[[], None] = lambda: None,
+        on_queued: Callable[[], None] = lambda: None, accept: Accept | None = None,
+        optimize_characters: bool = False, national: Sequence[str] = (),
+        templates: Renderer | None = None,
+        is_blocked: Callable[[str], bool] = lambda _number: False,
+        max_days_ahead: int | None = None, on_planned: Callable[[], None] = lambda: None,
     ):
         self.store = store
         self.default_region = default_region
         self.max_length = max_length
         self.clock = clock
         self.on_queued = on_queued
+        self.is_blocked = is_blocked
+        self.accept: Accept = accept or store.add
+        self.optimize_characters = optimize_characters
+        self.national = tuple(national)
+        self.templates = templates
         self.max_days_ahead = max_days_ahead   # horizon for send_at (None: no limit)
         self.on_planned = on_planned           # a scheduled or expiring message was added
 
@@ -54,8 +83,23 @@ class MessageService:
         """
         if not isinstance(req.to, str):
             raise _missing_or_type("to", req.to, "a phone number as a string")
-        if not isinstance(req.text, str):
-            raise _missing_or_type("text", req.text, "the message text as a string")
+        text_field = "text"
+        if req.template is not None:
+            if req.text is not None:
+                raise ValidationError("conflicting_fields",
+                                      "give either text or template, not both", "text")
+            if self.templates is None:
+                raise ValidationError("not_supported", "templates are not available",
+                                      "template")
+            text: object = self.templates.render(req.template, req.values)
+            text_field = "values"
+        elif req.values is not None:
+            raise ValidationError("unexpected_field", "values belong to a template",
+                                  "values")
+        else:
+            text = req.text
+        if not isinstance(text, str):
+            raise _missing_or_type("text", text, "the message text as a string")
         reference = req.reference
         if reference is not None and (
             not isinstance(reference, str) or not reference or len(reference) > MAX_REFERENCE
@@ -63,22 +107,23 @@ class MessageService:
             raise ValidationError("invalid_reference",
                                   f"reference must be a string of 1 to {MAX_REFERENCE} "
                                   "characters", "reference")
-        if req.optimize not in (None, False):
-            if not isinstance(req.optimize, bool):
-                raise ValidationError("invalid_type", "optimize must be true or false",
-                                      "optimize")
-            raise ValidationError("not_supported", "character optimization is not available "
-                                  "in this version yet", "optimize")
+        if req.optimize is not None and not isinstance(req.optimize, bool):
+            raise ValidationError("invalid_type", "optimize must be true or false", "optimize")
+        do_optimize = self.optimize_characters if req.optimize is None else req.optimize
         try:
             to = normalize_number(req.to, self.default_region)
         except PhoneNumberError as exc:
             raise ValidationError("invalid_number", str(exc), "to") from None
-        if not req.text.strip():
-            raise ValidationError("empty_text", "the message text is empty", "text")
+        if not text.strip():
+            raise ValidationError("empty_text", "the message text is empty", text_field)
         try:
-            seg = split_text(req.text, max_characters=self.max_length)
+            split_text(text, self.max_length)
+            if do_optimize:
+                # The optimized text is what is stored and sent, and what the answer shows.
+                text = optimize(text, national=self.national, max_characters=self.max_length)
+            seg = split_text(text, self.max_length, self.national)
         except TextError as exc:
-            raise ValidationError(exc.code, str(exc), "text") from None
+            raise ValidationError(exc.code, str(exc), text_field) from None
         send_at = _parse_send_at(req.send_at)
         expires_at = _parse_time(req.expires_at, "expires_at")
         now = self.clock.now()
@@ -90,13 +135,17 @@ class MessageService:
                                        (send_at is not None and expires_at <= send_at)):
             raise ValidationError("already_expired", "expires_at must be after now and after "
                                   "send_at", "expires_at")
-        message, created = self.store.add(
-            NewMessage(key_id=key_id, to=to, text=req.text, encoding=seg.encoding,
+        blocked = self.is_blocked(to)
+        message, created = self.accept(
+            NewMessage(key_id=key_id, to=to, text=text, encoding=seg.encoding,
                        segments=seg.segments, reference=reference, send_at=send_at,
-                       expires_at=expires_at),
+                       rejected=OPTED_OUT if blocked else None, expires_at=expires_at),
             now,
         )
-        if created:
+        if message.status == "rejected" and message.error_code == OPTED_OUT[0]:
+            # Kept for the overview, answered as refused (the API maps this to 403).
+            raise RecipientBlocked(message.id, to)
+        if created and message.status != "rejected":
             if message.status == "scheduled" or expires_at is not None:
                 self.on_planned()
             self.on_queued()

@@ -8,11 +8,20 @@ stored on its SIM.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 from modemd.errors import CodecError
-from modemd.gsm7 import decode_septets, encode_septets, is_gsm7, pack_septets, unpack_septets
+from modemd.gsm7 import (
+    EXTENSION,
+    decode_septets,
+    encode_septets,
+    is_gsm7,
+    pack_septets,
+    unpack_septets,
+)
+from modemd.national import BY_NLI, IEI_SINGLE_SHIFT, TABLES
 from modemd.segments import DEFAULT_MAX_CHARACTERS, split_text
 
 # TP-MTI values (23.040 §9.2.3.1), by direction.
@@ -75,6 +84,7 @@ class UserData:
     encoding: str  # "gsm7" | "ucs2" | "8bit"
     concat: Concat | None
     raw: bytes
+    language: str | None = None  # national single shift table named by IE 0x24 ("tr", …)
 
 
 @dataclass(frozen=True)
@@ -216,7 +226,7 @@ def _encode_timestamp(ts: datetime) -> bytes:
     return bytes(_bcd(v) for v in fields) + bytes([_bcd(quarters) | sign])
 
 
-def _concat_udh(concat: Concat) -> bytes:
+def _concat_ie(concat: Concat) -> bytes:
     if concat.ref_bits == 8:
         if not 0 <= concat.ref <= 0xFF:
             raise CodecError(f"8-bit concatenation reference out of range: {concat.ref}")
@@ -229,14 +239,32 @@ def _concat_udh(concat: Concat) -> bytes:
         raise CodecError(f"ref_bits must be 8 or 16, not {concat.ref_bits}")
     if not 1 <= concat.seq <= concat.total <= 255:
         raise CodecError(f"bad concatenation part {concat.seq} of {concat.total}")
-    ie += bytes([concat.total, concat.seq])
-    return bytes([len(ie)]) + ie
+    return ie + bytes([concat.total, concat.seq])
 
 
-def _encode_user_data(text: str, encoding: str, udh: bytes) -> tuple[int, bytes]:
+def _shift_ie(language: str | None) -> bytes:
+    """The National Language Single Shift IE (23.040 §9.2.3.24.15), or nothing."""
+    if language is None:
+        return b""
+    table = TABLES.get(language)
+    if table is None:
+        raise CodecError(f"unknown national language table: {language!r}")
+    return bytes([IEI_SINGLE_SHIFT, 1, table.nli])
+
+
+def _udh(*ies: bytes) -> bytes:
+    """UDHL + the information elements, or nothing when there are none."""
+    body = b"".join(ies)
+    return bytes([len(body)]) + body if body else b""
+
+
+def _encode_user_data(
+    text: str, encoding: str, udh: bytes, language: str | None = None,
+) -> tuple[int, bytes]:
     """(DCS, TP-UDL + TP-UD) for one part; CodecError if it does not fit 140 octets."""
     if encoding == "gsm7":
-        septets = encode_septets(text)
+        extension = TABLES[language].chars if language else EXTENSION
+        septets = encode_septets(text, extension)
         header_septets = math.ceil(len(udh) * 8 / 7)
         fill = header_septets * 7 - len(udh) * 8
         body = udh + pack_septets(septets, fill)
@@ -267,13 +295,16 @@ def encode_submit_parts(
     validity_minutes: int | None = 4320,
     message_ref: int = 0,
     max_characters: int = DEFAULT_MAX_CHARACTERS,
+    national: Sequence[str] = (),
 ) -> list[SubmitPdu]:
     """SMS-SUBMIT PDUs for `text` to `to` ("+E.164" or a national digit string).
 
     The text is split by segments.split_text (TextError for empty/too long texts); parts of a
     multipart message carry an 8-bit concatenation IE with reference `concat_ref & 0xFF`.
+    `national` enables national single shift tables (see segments.split_text); when one is
+    used, every part carries its IE 0x24.
     """
-    seg = split_text(text, max_characters)
+    seg = split_text(text, max_characters, national)
     if seg.segments > 255:
         raise CodecError(f"{seg.segments} parts do not fit an 8-bit concatenation IE")
     if not 0 <= message_ref <= 0xFF:
@@ -286,14 +317,15 @@ def encode_submit_parts(
     if status_report:
         first |= _SRR
     address = _encode_number(to)
+    shift = _shift_ie(seg.language)
     pdus: list[SubmitPdu] = []
     for seq, part in enumerate(seg.parts, start=1):
-        udh = b""
-        fo = first
+        concat = b""
         if seg.segments > 1:
-            udh = _concat_udh(Concat(concat_ref & 0xFF, seg.segments, seq))
-            fo |= _UDHI
-        dcs, ud = _encode_user_data(part, seg.encoding, udh)
+            concat = _concat_ie(Concat(concat_ref & 0xFF, seg.segments, seq))
+        udh = _udh(concat, shift)
+        fo = first | (_UDHI if udh else 0)
+        dcs, ud = _encode_user_data(part, seg.encoding, udh, seg.language)
         tpdu = bytes([fo, message_ref]) + address + bytes([0x00, dcs]) + vp + ud
         pdus.append(SubmitPdu("00" + tpdu.hex().upper(), len(tpdu), seq, seg.segments))
     return pdus
@@ -306,17 +338,19 @@ def encode_deliver(
     *,
     concat: Concat | None = None,
     encoding: str | None = None,
+    language: str | None = None,
 ) -> str:
     """One SMS-DELIVER as hex with an empty SMSC field ("00"), as a network would deliver it.
 
     `sender` is "+E.164", a national digit string or an alphanumeric name (up to 11 GSM-7
-    characters). `encoding` is "gsm7" or "ucs2" (default: gsm7 when the text allows). The text
-    must fit one part (with `concat`'s UDH if given); otherwise CodecError.
+    characters). `encoding` is "gsm7" or "ucs2" (default: gsm7 when the text allows).
+    `language` names a national single shift table for a GSM-7 text. The text must fit one
+    part (with `concat`'s UDH if given); otherwise CodecError.
     """
     if encoding is None:
-        encoding = "gsm7" if is_gsm7(text) else "ucs2"
-    udh = _concat_udh(concat) if concat is not None else b""
-    dcs, ud = _encode_user_data(text, encoding, udh)
+        encoding = "gsm7" if is_gsm7(text) or language else "ucs2"
+    udh = _udh(_concat_ie(concat) if concat is not None else b"", _shift_ie(language))
+    dcs, ud = _encode_user_data(text, encoding, udh, language)
     fo = _MTI_DELIVER | _MMS | (_UDHI if udh else 0)
     tpdu = bytes([fo]) + _encode_address(sender) + bytes([0x00, dcs])
     tpdu += _encode_timestamp(timestamp) + ud
@@ -456,8 +490,10 @@ def _dcs_alphabet(dcs: int) -> tuple[str, bool]:
     return "gsm7", False
 
 
-def _parse_udh(udh: bytes) -> Concat | None:
+def _parse_udh(udh: bytes) -> tuple[Concat | None, str | None]:
+    """The concatenation IE and the national single shift table named in a UDH."""
     concat: Concat | None = None
+    language: str | None = None
     i = 0
     while i < len(udh):
         if i + 2 > len(udh):
@@ -467,6 +503,12 @@ def _parse_udh(udh: bytes) -> Concat | None:
         if len(data) != length:
             raise CodecError(f"UDH: IE {iei:02X} runs past the header")
         i += 2 + length
+        if iei == IEI_SINGLE_SHIFT and length == 1:
+            # An NLI we have no table for keeps the default extension table (23.038 §6.2.1.2.4
+            # leaves the reaction to the receiver; the basic characters stay right either way).
+            table = BY_NLI.get(data[0])
+            language = table.code if table else None
+            continue
         if iei == _IEI_CONCAT_8 and length == 3:
             ref, total, seq, bits = data[0], data[1], data[2], 8
         elif iei == _IEI_CONCAT_16 and length == 4:
@@ -477,7 +519,7 @@ def _parse_udh(udh: bytes) -> Concat | None:
         # whole IE is to be ignored.
         if total >= 1 and 1 <= seq <= total:
             concat = Concat(ref, total, seq, bits)
-    return concat
+    return concat, language
 
 
 def _read_user_data(r: _Reader, dcs: int, udhi: bool) -> UserData:
@@ -492,7 +534,7 @@ def _read_user_data(r: _Reader, dcs: int, udhi: bool) -> UserData:
         if 1 + udhl > len(ud):
             raise CodecError("UDH runs past the user data")
         udh = ud[1 : 1 + udhl]
-    concat = _parse_udh(udh) if udhi else None
+    concat, language = _parse_udh(udh) if udhi else (None, None)
     header_octets = len(udh) + 1 if udhi else 0
 
     if alphabet == "gsm7" and not compressed:
@@ -503,7 +545,8 @@ def _read_user_data(r: _Reader, dcs: int, udhi: bool) -> UserData:
         body = ud[header_octets:]
         septets = unpack_septets(body, udl - header_septets, fill)
         raw = body[: math.ceil((fill + 7 * len(septets)) / 8)]
-        return UserData(decode_septets(septets), "gsm7", concat, raw)
+        shift = TABLES[language].by_septet if language else None
+        return UserData(decode_septets(septets, shift), "gsm7", concat, raw, language)
 
     if udl > len(ud):
         raise CodecError(f"TP-UDL {udl} exceeds the {len(ud)} octets present")

@@ -37,6 +37,7 @@ class ReminderService:
         self, reminders: ReminderStore, schedule: ScheduleStore, windows: SendWindows, *,
         clock: Clock, default_region: str, max_length: int, max_days_ahead: int,
         on_planned: Callable[[], None] = lambda: None,
+        is_blocked: Callable[[str], bool] = lambda _number: False,
     ):
         self.reminders = reminders
         self.schedule = schedule
@@ -46,6 +47,7 @@ class ReminderService:
         self.max_length = max_length
         self.max_days_ahead = max_days_ahead
         self.on_planned = on_planned
+        self.is_blocked = is_blocked
 
     # --- reminders ---------------------------------------------------------------------------
     def save(self, key_id: int, reference: object, body: dict, *, create_only: bool
@@ -55,6 +57,9 @@ class ReminderService:
         ref = check_reference(reference)
         now = self.clock.now()
         spec, leads = self._spec(body, now)
+        if self.is_blocked(spec.to):
+            raise ValidationError("opted_out", "the recipient opted out (STOP); remove the "
+                                  "number from the block list to send again", "to")
 
         def planner(already_sent: frozenset[str]) -> list:
             return plan_reminder(spec.appointment_at, leads, now=now, deadline=spec.deadline,

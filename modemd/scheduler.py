@@ -37,7 +37,6 @@ log = logging.getLogger("modemd.scheduler")
 LATE_AFTER = timedelta(seconds=60)
 BATCH = 500                   # released per transaction; workers claim in between
 SAFETY_TICK = 60.0            # seconds
-REPORT_CHECK = 10.0 * 60      # seconds between runs of the 3-day report rule
 PURGE_AT = (3, 30)            # local time of the daily retention purge (exists on DST days)
 
 
@@ -55,8 +54,7 @@ class Scheduler:
     def __init__(
         self, store: ScheduleStore, housekeeping: HousekeepingStore, windows: SendWindows, *,
         clock: Clock | None = None, on_released: Callable[[], None] = lambda: None,
-        retention_days: int = 60, report_timeout: timedelta = timedelta(days=3),
-        messages_keep_quiet_hours: bool = False,
+        retention_days: int = 60, messages_keep_quiet_hours: bool = False,
     ):
         self.store = store
         self.housekeeping_store = housekeeping
@@ -64,9 +62,9 @@ class Scheduler:
         self.clock = clock or Clock()
         self.on_released = on_released
         self.retention_days = retention_days
-        self.report_timeout = report_timeout
         self.messages_keep_quiet_hours = messages_keep_quiet_hours
         self._month_hooks: list[Callable[[datetime], None]] = []
+        self._interval_jobs: list[tuple[str, float, Callable[[], object]]] = []
         self._run_lock = threading.Lock()
         self._arm_lock = threading.Lock()
         self._timer: BackgroundScheduler | None = None
@@ -86,7 +84,8 @@ class Scheduler:
         )
         tz = self.windows.tz
         timer.add_job(self._tick, IntervalTrigger(seconds=SAFETY_TICK), id="tick")
-        timer.add_job(self._report_rule, IntervalTrigger(seconds=REPORT_CHECK), id="reports")
+        for name, seconds, fn in self._interval_jobs:
+            timer.add_job(self._guarded(name, fn), IntervalTrigger(seconds=seconds), id=name)
         timer.add_job(self._purge, CronTrigger(hour=PURGE_AT[0], minute=PURGE_AT[1],
                                                timezone=tz), id="purge")
         timer.add_job(self._month_start, CronTrigger(day=1, hour=0, minute=0, timezone=tz),
@@ -101,6 +100,11 @@ class Scheduler:
         if timer is not None:
             timer.shutdown(wait=True)
 
+    def add_interval_job(self, name: str, seconds: float, fn: Callable[[], object]) -> None:
+        """Run `fn()` every `seconds` on the timer (first run one interval after start); other
+        services' periodic work, e.g. the 3-day status-report rule. Call before start()."""
+        self._interval_jobs.append((name, seconds, fn))
+
     def on_month_start(self, hook: Callable[[datetime], None]) -> None:
         """Call `hook(now)` at 00:00 local on the 1st of every month (for a feature that keeps
         a stored monthly counter; counting from the messages table needs none)."""
@@ -111,7 +115,7 @@ class Scheduler:
         """Expire, release, move or drop whatever is due at `now`; re-arm the timer."""
         with self._run_lock:
             expired = len(self.store.expire(now))
-            totals = {"release": 0, "defer": 0, "drop": 0}
+            totals = {"release": 0, "defer": 0, "drop": 0, "opted_out": 0}
             while True:
                 due = self.store.due(now, BATCH)
                 if not due:
@@ -124,7 +128,8 @@ class Scheduler:
                     totals[k] += v
                 if len(due) < BATCH or not any(counts.values()):
                     break
-            result = RunResult(totals["release"], totals["defer"], totals["drop"], expired)
+            result = RunResult(totals["release"], totals["defer"],
+                               totals["drop"] + totals["opted_out"], expired)
             if result.released:
                 self.on_released()
             if any((result.deferred, result.dropped, result.expired)) or result.released > 1:
@@ -135,6 +140,8 @@ class Scheduler:
         return result
 
     def _decide(self, m: DueMessage, now: datetime) -> Decision:
+        if m.blocked:
+            return Decision(m.id, "opted_out")
         late = now - m.due_at > LATE_AFTER
         if m.reminder or self.messages_keep_quiet_hours:
             check = now if late else m.due_at
@@ -186,27 +193,27 @@ class Scheduler:
 
     # --- housekeeping ----------------------------------------------------------------------
     def run_housekeeping(self, now: datetime) -> None:
-        """The 3-day report rule and the retention purge (also run once at start-up)."""
-        self._report_rule(now)
+        """The retention purge (also run once at start-up: the box may have been off)."""
         self._purge(now)
 
-    def _report_rule(self, now: datetime | None = None) -> None:
-        try:
-            ids = self.housekeeping_store.expire_reports(now or self.clock.now(),
-                                                         self.report_timeout)
-            if ids:
-                log.info("housekeeping: %d message(s) without a final status report for %s "
-                         "are now undelivered", len(ids), self.report_timeout)
-        except Exception:
-            log.exception("housekeeping: report rule failed")
+    @staticmethod
+    def _guarded(name: str, fn: Callable[[], object]) -> Callable[[], None]:
+        def run() -> None:
+            try:
+                fn()
+            except Exception:
+                log.exception("housekeeping job %s failed", name)
+
+        return run
 
     def _purge(self, now: datetime | None = None) -> None:
         try:
             done = self.housekeeping_store.purge(now or self.clock.now(), self.retention_days)
-            if done.messages or done.reminders:
-                log.info("housekeeping: purged texts and numbers of %d message(s) and %d "
-                         "reminder(s) older than %d days", done.messages, done.reminders,
-                         self.retention_days)
+            if any((done.messages, done.reminders, done.inbound, done.reports, done.outbox)):
+                log.info("housekeeping: purged texts and numbers older than %d days: %d sent "
+                         "and %d received message(s), %d reminder(s), %d status report(s), "
+                         "%d outbox item(s)", self.retention_days, done.messages, done.inbound,
+                         done.reminders, done.reports, done.outbox)
         except Exception:
             log.exception("housekeeping: retention purge failed")
 

@@ -15,7 +15,7 @@ from typing import Any
 import gammu
 import pytest
 
-from modemd.clock import utcnow
+from modemd.clock import Clock, utcnow
 from modemd.config import parse_config
 from modemd.daemon import Daemon
 from modemd.simulator import SimulatedModem
@@ -97,7 +97,9 @@ def start_daemon(tmp_path: Path) -> Iterator[Callable[..., Running]]:
 
     def start(n_modems: int = 1, *, latency: float = 0.0, sms: dict | None = None,
               modems: list[SimulatedModem] | None = None, data_dir: Path | None = None,
-              schedule: dict | None = None) -> Running:
+              modem: dict | None = None, clock: Clock | None = None,
+              extra: dict | None = None, sections: dict | None = None,
+              wait_ready: bool = True) -> Running:
         sims = modems if modems is not None else []
         if modems is None:
             for i in range(n_modems):
@@ -109,16 +111,17 @@ def start_daemon(tmp_path: Path) -> Iterator[Callable[..., Running]]:
             "daemon": {"data_dir": str(data_dir or tmp_path / "data"),
                        "listen": f"127.0.0.1:{free_port()}"},
             "modem": [{"name": f"gsm{i}", "port": str(s.path), "send_timeout": 10.0,
-                       "command_timeout": 3.0} for i, s in enumerate(sims)],
+                       "command_timeout": 3.0, **(modem or {})} for i, s in enumerate(sims)],
             "sms": {"retry_backoff": 0.05, **(sms or {})},
-            "schedule": schedule or {},
+            **(extra or {}),
+            **(sections or {}),
         })
-        daemon = Daemon(config)
+        daemon = Daemon(config, clock=clock)
         daemon.start()
         started.append((daemon, sims))
         _, plain = daemon.keys.create(f"test{len(started)}", utcnow())
         api = Api(daemon.url, plain)
-        if sims:
+        if sims and wait_ready:
             wait_until(lambda: all(c.ready for c in daemon.channels), timeout=15)
         return Running(daemon, api, sims)
 

@@ -181,13 +181,12 @@ def test_overdue_message_is_sent_at_once_after_a_restart(start_daemon, tmp_path)
     second = start_daemon(1, data_dir=tmp_path / "keep")
     pdus = second.modems[0].wait_for_pdus(1, timeout=5)
     assert len(pdus) == 1
-    row = second.daemon.messages.get(msg["id"])
-    assert row.status == "sent"
+    row = wait_until(lambda: (m := second.daemon.messages.get(msg["id"])).status == "sent" and m)
     assert [h.status for h in row.history] == ["scheduled", "pending", "sending", "sent"]
 
 
 def test_a_reminder_goes_out_through_the_modem(start_daemon):
-    run = start_daemon(1, schedule={"quiet_hours": "none"})
+    run = start_daemon(1, sections={"schedule": {"quiet_hours": "none"}})
     appointment = datetime.now(UTC) + timedelta(minutes=2)
     status, r = run.api.call("POST", "/api/v1/reminders", {
         "reference": "now", "to": NUMBER, "text": "Ihr Termin beginnt gleich",

@@ -522,7 +522,8 @@ def test_empty_secrets_show_as_empty() -> None:
 def test_redacted_dict(tmp_path: Path) -> None:
     cfg = load_config(write(tmp_path, FULL))
     out = redacted(cfg)
-    assert set(out) == {"daemon", "modem", "sms", "smtp", "forward", "schedule"}
+    assert set(out) == {"daemon", "modem", "sms", "smtp", "forward", "inbound", "webhook",
+                        "billing", "practice", "schedule"}
     assert out["modem"][0]["pin"] == "********"
     assert out["modem"][1]["pin"] == ""
     assert out["smtp"]["password"] == "********"

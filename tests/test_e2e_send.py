@@ -151,3 +151,27 @@ def test_modems_route_reports_identity_and_signal(start_daemon):
     assert m["operator"] and m["signal"]["dbm"] is not None
     assert m["registration"] in ("home", "roaming")
     wait_until(lambda: True)
+
+
+def test_temporary_errors_are_retried_then_the_message_fails(start_daemon):
+    run = start_daemon(1, sms={"retry_attempts": 3})
+    run.modems[0].fail_next_sends(500, count=3)
+    done = run.api.wait_final(run.api.send(NUMBER, "klappt nie")["id"])
+    assert done["status"] == "failed"
+    assert done["error"] == {"code": "cms_500", "text": done["error"]["text"]}
+    statuses = [h["status"] for h in done["history"]]
+    assert statuses == ["pending", "sending", "pending", "sending", "pending", "sending",
+                        "failed"]
+    assert run.modems[0].received == []
+    # The modem is fine afterwards.
+    assert run.api.wait_final(run.api.send(NUMBER, "jetzt")["id"])["status"] == "sent"
+
+
+def test_a_modem_that_hangs_does_not_take_the_daemon_down(start_daemon):
+    run = start_daemon(1, modem={"send_timeout": 0.5, "command_timeout": 0.5})
+    sim = run.modems[0]
+    sim.hang_next(1, "AT+CMGS")  # the AT+CMGS gets no answer at all
+    done = run.api.wait_final(run.api.send(NUMBER, "nach dem Hänger")["id"])
+    assert done["status"] == "sent"
+    assert any("modem_timeout" in (h["detail"] or "") for h in done["history"])
+    assert len(sim.received) == 1

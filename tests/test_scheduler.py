@@ -17,7 +17,9 @@ from modemd.reminders import ReminderService
 from modemd.scheduler import Scheduler
 from modemd.sendwindow import SendWindows
 from modemd.store import Database, KeyStore, MessageStore, NewMessage
+from modemd.store.blocklist import BlocklistStore
 from modemd.store.housekeeping import HousekeepingStore
+from modemd.store.inbound import InboundStore, NewInbound
 from modemd.store.reminders import ReminderStore
 from modemd.store.schedule import Decision, ScheduleStore
 
@@ -453,17 +455,34 @@ def test_retention_purge_keeps_statistics(env):
     assert housekeeping.purge(now, 60).messages == 0
 
 
-def test_three_day_report_rule(env):
+def test_purge_covers_received_messages(env):
     now = env.clock.now()
-    msgs = MessageStore(env.db)
-    ids = {}
-    for name, age in (("old", timedelta(days=3, minutes=1)), ("young", timedelta(days=2))):
-        m, _ = msgs.add(NewMessage(env.key_id, NUMBER, name, "gsm7", 1), now - age)
-        msgs.claim("gsm0", now - age)
-        msgs.mark_sent(m.id, now - age)
-        ids[name] = m.id
-    expired = HousekeepingStore(env.db).expire_reports(now)
-    assert expired == [ids["old"]]
-    m = msgs.get(ids["old"])
-    assert (m.status, m.error_code) == ("undelivered", "no_final_report")
-    assert msgs.get(ids["young"]).status == "sent"
+    inbound = InboundStore(env.db)
+    old_id = inbound.add_message(NewInbound(modem="gsm0", sender=NUMBER, text="Ja, passt",
+                                            encoding="gsm7",
+                                            received_at=now - timedelta(days=61)), [])
+    new_id = inbound.add_message(NewInbound(modem="gsm0", sender=NUMBER, text="Danke",
+                                            encoding="gsm7", received_at=now), [])
+    result = HousekeepingStore(env.db).purge(now, 60)
+    assert result.inbound == 1
+    old = inbound.get(old_id)
+    assert (old.text, old.sender, old.received_at) == ("", None, now - timedelta(days=61))
+    assert inbound.get(new_id).text == "Danke"
+
+
+def test_a_patient_who_opted_out_after_planning_gets_nothing(env):
+    appt = local(2026, 6, 18, 15, 0)
+    r, _ = env.reminders.save(env.key_id, "O-1", body(appt), create_only=True)
+    BlocklistStore(env.db).add(NUMBER, env.clock.now(), "keyword")
+    env.at(appt - timedelta(hours=24))
+    assert env.tick() == []
+    m = env.messages.get(r.messages[0].message_id)
+    assert (m.status, m.error_code) == ("cancelled", "opted_out")
+    # and new reminders for the number are refused
+    blocked = ReminderService(
+        ReminderStore(env.db), env.schedule, env.windows, clock=env.clock,
+        default_region="DE", max_length=600, max_days_ahead=400,
+        is_blocked=BlocklistStore(env.db).contains)
+    with pytest.raises(Exception) as info:
+        blocked.save(env.key_id, "O-2", body(appt), create_only=True)
+    assert (info.value.code, info.value.field) == ("opted_out", "to")

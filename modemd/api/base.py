@@ -10,12 +10,17 @@ from typing import Any
 
 import bottle
 
+from modemd.accounting import Accounting
 from modemd.channels.base import Channel
 from modemd.clock import from_iso
 from modemd.errors import ValidationError
+from modemd.inbound import InboundService
 from modemd.messaging import MessageService
+from modemd.optout import OptOutService
 from modemd.reminders import ReminderService
+from modemd.reports import ReportService
 from modemd.store.keys import ApiKey, KeyStore
+from modemd.templates import TemplateService
 
 log = logging.getLogger("modemd.api")
 
@@ -32,6 +37,11 @@ class ApiContext:
     metrics: Callable[[], str]
     health: Callable[[], dict]
     extra: dict[str, Any] = field(default_factory=dict)
+    inbound: InboundService | None = None
+    reports: ReportService | None = None
+    optout: OptOutService | None = None
+    templates: TemplateService | None = None
+    accounting: Accounting | None = None
     reminders: ReminderService | None = None
 
 

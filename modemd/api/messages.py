@@ -6,6 +6,7 @@ from typing import Any
 
 import bottle
 
+from modemd.analysis import count_label, units_of
 from modemd.api.base import (
     ApiError,
     Routes,
@@ -16,7 +17,7 @@ from modemd.api.base import (
     time_param,
 )
 from modemd.clock import to_iso
-from modemd.errors import PhoneNumberError
+from modemd.errors import PhoneNumberError, RecipientBlocked
 from modemd.messaging import MAX_LIST, Submission
 from modemd.phone import normalize_number
 from modemd.status import Status, label
@@ -34,6 +35,8 @@ def message_json(m: Message) -> dict[str, Any]:
         "status_label": label(m.status),
         "encoding": m.encoding,
         "segments": m.segments,
+        "units": units_of(m.text, m.encoding),
+        "count": count_label(units_of(m.text, m.encoding), m.segments),
         "reference": m.reference,
         "created_at": to_iso(m.created_at),
         "send_at": to_iso(m.send_at),
@@ -65,14 +68,24 @@ def install(r: Routes) -> None:
     @r.route("POST", "/api/v1/messages")
     def post_message(key: ApiKey) -> Any:
         data = json_body()
-        reject_unknown(data, {"to", "text", "send_at", "reference", "optimize", "expires_at"})
-        msg, created = ctx.messages.submit(key.id, Submission(
-            to=data.get("to"), text=data.get("text"), reference=data.get("reference"),
-            send_at=data.get("send_at"), optimize=data.get("optimize"),
-            expires_at=data.get("expires_at")))
-        bottle.response.status = 201 if created else 200
+        reject_unknown(data, {"to", "text", "send_at", "reference", "optimize", "template",
+                              "values", "expires_at"})
+        try:
+            msg, created = ctx.messages.submit(key.id, Submission(
+                to=data.get("to"), text=data.get("text"), reference=data.get("reference"),
+                send_at=data.get("send_at"), optimize=data.get("optimize"),
+                template=data.get("template"), values=data.get("values"),
+                expires_at=data.get("expires_at")))
+        except RecipientBlocked as exc:
+            raise ApiError(403, "opted_out", f"the recipient opted out; message "
+                           f"{exc.message_id} was kept as rejected", "to") from None
         if created:
             bottle.response.set_header("Location", f"/api/v1/messages/{msg.id}")
+        if msg.status == "rejected" and msg.error_code == "monthly_limit":
+            # Kept for the overview (and the same answer for a repeated reference).
+            raise ApiError(429, "monthly_limit", f"{msg.error_text}; message {msg.id} is kept "
+                           "as rejected and will not be sent")
+        bottle.response.status = 201 if created else 200
         return message_json(msg)
 
     @r.route("GET", "/api/v1/messages/<mid>")

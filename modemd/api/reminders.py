@@ -10,6 +10,7 @@ import bottle
 from modemd.api.base import ApiError, Routes, json_body, limit_param, reject_unknown, time_param
 from modemd.api.messages import message_json
 from modemd.clock import to_iso
+from modemd.errors import ValidationError
 from modemd.messaging import MAX_LIST
 from modemd.reminders import FIELDS, ReminderService, check_reference
 from modemd.store.keys import ApiKey
@@ -70,8 +71,7 @@ def install(r: Routes) -> None:
     def post_reminder(key: ApiKey) -> Any:
         data = json_body()
         reject_unknown(data, FIELDS)
-        reminder, outcome = service().save(key.id, data.get("reference"), data,
-                                           create_only=True)
+        reminder, outcome = _save(service(), key.id, data.get("reference"), data, True)
         if outcome == "exists":
             raise ApiError(409, "reminder_exists",
                            f"a different reminder {reminder.reference!r} exists; change it "
@@ -94,7 +94,7 @@ def install(r: Routes) -> None:
         if data.get("reference") not in (None, reference):
             raise ApiError(422, "reference_mismatch",
                            "the body's reference differs from the one in the path", "reference")
-        reminder, outcome = service().save(key.id, reference, data, create_only=False)
+        reminder, outcome = _save(service(), key.id, reference, data, False)
         bottle.response.status = 201 if outcome == "created" else 200
         return reminder_json(reminder)
 
@@ -130,6 +130,16 @@ def install(r: Routes) -> None:
             "already_final": [{"id": i, "status": s} for i, s in outcome.already_final],
             "not_found": list(outcome.not_found),
         }
+
+
+def _save(svc: ReminderService, key_id: int, reference: object, data: dict,
+          create_only: bool) -> tuple[Reminder, str]:
+    try:
+        return svc.save(key_id, reference, data, create_only=create_only)
+    except ValidationError as exc:
+        if exc.code == "opted_out":  # as for messages: refused, not invalid
+            raise ApiError(403, "opted_out", str(exc), "to") from None
+        raise
 
 
 def _cursor(value: str | None) -> tuple[datetime, int] | None:

@@ -18,6 +18,14 @@ from modemd.at import parsers
 from modemd.at.engine import AtEngine, Urc
 from modemd.at.transport import open_port
 from modemd.channels.base import Channel, Outbound, PartSent
+from modemd.channels.receive import (
+    CNMI_FALLBACKS,
+    DEFAULT_SWEEP_INTERVAL,
+    InboundHandler,
+    Receiver,
+    choose_cnmi,
+    readable_storages,
+)
 from modemd.errors import (
     AtError,
     AtTimeout,
@@ -82,8 +90,11 @@ class ModemChannel(Channel):
     def __init__(
         self, name: str, port: str, *, baudrate: int = 115200, pin: str = "",
         send_timeout: float = 120.0, command_timeout: float = 10.0, log_content: bool = False,
+        sweep_interval: float = DEFAULT_SWEEP_INTERVAL,
+        national: tuple[str, ...] = (),
     ):
         super().__init__()
+        self.national = national  # national single shift tables the encoder may use
         self.name = name
         self.port = port
         self.baudrate = baudrate
@@ -100,10 +111,30 @@ class ModemChannel(Channel):
         self._lost = threading.Event()
         self._busy = threading.Lock()
         self._thread: threading.Thread | None = None
+        self._receiver = Receiver(name, command_timeout=command_timeout,
+                                  sweep_interval=sweep_interval)
+        # What the receive start-up steps learnt (issue 6 negotiates these per vendor).
+        self._csms = 0
+        self._home_storage = "SM"
+        self._storages: tuple[str, ...] = ("SM",)
+        self.cnmi: str | None = None
+
+    def on_inbound(self, handler: InboundHandler) -> None:
+        """Publish received PDUs (`InboundPdu`) to `handler`, on this modem's receive thread.
+
+        The slot is deleted (or the direct delivery acknowledged) only after every handler
+        returned; a handler that raises leaves the PDU on the modem for the next sweep.
+        """
+        self._receiver.on_inbound(handler)
+
+    def request_sweep(self) -> None:
+        """Read everything stored on the modem now."""
+        self._receiver.request_sweep()
 
     # --- Channel interface ---------------------------------------------------------------
     def start(self) -> None:
         self._stop.clear()
+        self._receiver.start()
         self._thread = threading.Thread(target=self._supervise, name=f"modem-{self.name}",
                                         daemon=True)
         self._thread.start()
@@ -113,6 +144,7 @@ class ModemChannel(Channel):
         self._lost.set()
         if self._thread:
             self._thread.join(timeout=10)
+        self._receiver.stop()
         self._close_engine()
         self._set_state(ModemState.STOPPED, None)
 
@@ -128,6 +160,7 @@ class ModemChannel(Channel):
             pdus = encode_submit_parts(
                 message.to, message.text, concat_ref=message.concat_ref,
                 status_report=message.status_report, validity_minutes=message.validity_minutes,
+                national=self.national,
             )
         except CodecError as exc:
             raise SendError("encoding_failed", str(exc), temporary=False) from exc
@@ -137,7 +170,8 @@ class ModemChannel(Channel):
                     continue
                 try:
                     answer = engine.command_with_prompt(
-                        f"AT+CMGS={pdu.tpdu_length}", pdu.hex, timeout=self.send_timeout
+                        f"AT+CMGS={pdu.tpdu_length}", pdu.hex, timeout=self.send_timeout,
+                        prompt_timeout=self.command_timeout,
                     )
                     mr = parsers.parse_cmgs_write(answer.lines)
                 except LinkLost as exc:
@@ -176,6 +210,8 @@ class ModemChannel(Channel):
                 "parts_failed": self.counters.parts_failed,
                 "connects": self.counters.connects,
                 "urcs": self.counters.urcs,
+                "received": self._receiver.counters.delivered,
+                "status_reports": self._receiver.counters.status_reports,
             },
         }
 
@@ -231,6 +267,8 @@ class ModemChannel(Channel):
                     raise
                 raise AtError(f"start-up step {step_name!r} failed: {exc}") from exc
         self.counters.connects += 1
+        self._receiver.attach(engine, csms=self._csms, home=self._home_storage,
+                              storages=self._storages)
         self._set_state(ModemState.READY, None)
         log.info("modem %s ready: %s %s, %s, signal %s dBm", self.name, self.info.maker,
                  self.info.model, self.info.operator, self.info.dbm)
@@ -243,6 +281,8 @@ class ModemChannel(Channel):
             ("identity", self._step_identity),
             ("sim", self._step_sim),
             ("pdu_mode", lambda e: e.command("AT+CMGF=0", timeout=self.command_timeout)),
+            ("message_service", self._step_message_service),
+            ("storages", self._step_storages),
             ("indications", self._step_indications),
             ("network", self._step_network),
         ]
@@ -283,10 +323,47 @@ class ModemChannel(Channel):
         self.info.imsi = _optional(lambda: parsers.parse_identity(
             engine.command("AT+CIMI", timeout=t).lines)) or ""
 
+    def _step_message_service(self, engine: AtEngine) -> None:
+        # Only read: with AT+CSMS=1 (phase 2+) a direct +CMT/+CDS must be acknowledged with
+        # AT+CNMA, otherwise the network delivers it again.
+        t = self.command_timeout
+        answer = _optional(lambda: engine.command("AT+CSMS?", timeout=t))
+        self._csms = 0
+        if answer is not None:
+            for line in answer.lines:
+                if line.upper().startswith("+CSMS:"):
+                    first = parsers.split_fields(line.split(":", 1)[1])[0].strip()
+                    self._csms = 1 if first == "1" else 0
+
+    def _step_storages(self, engine: AtEngine) -> None:
+        # Which storages exist to be swept, and which one is read by default (mem1).
+        t = self.command_timeout
+        test = _optional(lambda: parsers.parse_cpms_test(
+            engine.command("AT+CPMS=?", timeout=t).lines))
+        self._storages = readable_storages(test or [])
+        current = _optional(lambda: parsers.parse_cpms_read(
+            engine.command("AT+CPMS?", timeout=t).lines))
+        home = current[0][0].upper() if current else "SM"
+        self._home_storage = home if home != "SR" else "SM"
+        if home == "SR":  # a previous run died while reading reports: select SM again
+            _optional(lambda: engine.command('AT+CPMS="SM"', timeout=t))
+
     def _step_indications(self, engine: AtEngine) -> None:
-        # New messages stored with +CMTI, status reports directly as +CDS. Modems that refuse
-        # this combination still send; receiving is negotiated by later work.
-        _optional(lambda: engine.command("AT+CNMI=2,1,0,1,0", timeout=self.command_timeout))
+        # New messages stored with +CMTI, status reports stored with +CDSI (or else sent
+        # directly as +CDS): see receive.choose_cnmi. The simulator offers the whole range and
+        # gets 2,1,0,2,0. Modems that refuse every setting still send; the periodic storage
+        # sweep then finds what arrives.
+        t = self.command_timeout
+        ranges = _optional(lambda: parsers.parse_cnmi_test(
+            engine.command("AT+CNMI=?", timeout=t).lines))
+        choices = ([choose_cnmi(ranges)] if ranges else []) + list(CNMI_FALLBACKS)
+        self.cnmi = None
+        for setting in dict.fromkeys(choices):
+            if _optional(lambda s=setting: engine.command(f"AT+CNMI={s}", timeout=t)):
+                self.cnmi = setting
+                return
+        log.warning("modem %s: no AT+CNMI setting accepted; relying on storage sweeps",
+                    self.name)
 
     def _step_network(self, engine: AtEngine) -> None:
         t = self.command_timeout
@@ -321,6 +398,7 @@ class ModemChannel(Channel):
     def _on_urc(self, urc: Urc) -> None:
         self.counters.urcs += 1
         log.debug("modem %s: URC %s", self.name, urc.name)
+        self._receiver.urc(urc)  # only queues: this is the AT reader thread
 
     def _on_lost(self, exc: Exception) -> None:
         self.reason = f"link lost: {exc}"
@@ -329,6 +407,7 @@ class ModemChannel(Channel):
         self._lost.set()
 
     def _close_engine(self) -> None:
+        self._receiver.detach()
         engine, self._engine = self._engine, None
         if engine is not None:
             try:

@@ -97,6 +97,7 @@ class SimulatedModem:
         self._garbage_next: deque[bytes] = deque()
         self._garbage_rate = 0.0
         self._hang = 0
+        self._hang_prefix = ""
         self._recorded = threading.Condition()
         self._received: list[ReceivedPdu] = []
         self._commands: list[str] = []
@@ -223,10 +224,12 @@ class SimulatedModem:
         with self._faults:
             self._garbage_rate = p
 
-    def hang_next(self, count: int = 1) -> None:
-        """Swallow the next `count` command lines: no echo, no answer, no effect."""
+    def hang_next(self, count: int = 1, prefix: str = "") -> None:
+        """Swallow the next `count` command lines (starting with `prefix`, if given): no echo,
+        no answer, no effect."""
         with self._faults:
             self._hang += count
+            self._hang_prefix = prefix.upper()
 
     def set_latency(self, seconds: float) -> None:
         """Time between the end of a PDU and the answer to AT+CMGS."""
@@ -257,6 +260,21 @@ class SimulatedModem:
         self._call(self._do_plug)
 
     # --- arriving messages
+    def require_acknowledgement(self) -> None:
+        """Act as if AT+CSMS=1 (phase 2+) were set: a +CMT/+CDS then waits for AT+CNMA.
+
+        modemd only reads AT+CSMS at start-up; tests use this to check the acknowledgement.
+        A power cycle (unplug) resets it, as on a real modem.
+        """
+        def set_csms() -> None:
+            self._core.settings.csms = 1
+        self._call(set_csms)
+
+    @property
+    def unacknowledged(self) -> int:
+        """Direct deliveries (+CMT/+CDS) still waiting for AT+CNMA (with AT+CSMS=1)."""
+        return self._call(lambda: self._core.unacked)
+
     def deliver_stored(self, pdu_hex: str, storage: str = "SM") -> int | None:
         """An SMS-DELIVER arrives from the network, routed as AT+CNMI says.
 
@@ -466,7 +484,7 @@ class SimulatedModem:
             self._commands.append(line)
             self._recorded.notify_all()
         with self._faults:
-            if self._hang:
+            if self._hang and line.upper().startswith(self._hang_prefix):
                 self._hang -= 1
                 log.debug("%s: hanging on %s", self.name, line)
                 return

@@ -2,6 +2,12 @@
 
 A mixin of `ModemCore`: the SMS commands, the check of a submitted PDU, the message
 reference, and how arriving messages and status reports are stored or indicated.
+
+Receiving as modemd meets it: `AT+CNMI=?` offers every value, so modemd chooses 2,1,0,2,0;
+SMS-DELIVERs are then stored in SM (or the storage the test names) with `+CMTI`, and status
+reports in SR with `+CDSI`; `<mt>`=2 or `<ds>`=1 give `+CMT`/`+CDS` instead. `AT+CSMS` starts
+at 0 (no `AT+CNMA` needed); `SimulatedModem.require_acknowledgement()` switches it to 1. `AT+CMGR`,
+`AT+CMGL` and `AT+CMGD` work on <mem1>, which `AT+CPMS="SR"` selects for reading reports.
 """
 
 from __future__ import annotations

@@ -1,4 +1,6 @@
-"""Housekeeping queries run by the scheduler: the retention purge and the 3-day report rule.
+"""Housekeeping queries run by the scheduler: the retention purge.
+
+(The 3-day status-report rule lives with the status reports: modemd.reports.)
 
 The monthly counter needs no query here: limits count billed parts per calendar month
 straight from the messages table, so a new month starts at zero by itself.
@@ -10,17 +12,16 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from modemd.clock import to_iso
-from modemd.status import Status
 from modemd.store.db import Database
-from modemd.store.messages import record_history
-
-NO_REPORT_TEXT = "no final status report within 3 days"
 
 
 @dataclass(frozen=True)
 class PurgeResult:
     messages: int
     reminders: int
+    inbound: int = 0
+    reports: int = 0
+    outbox: int = 0
 
 
 class HousekeepingStore:
@@ -28,21 +29,6 @@ class HousekeepingStore:
 
     def __init__(self, db: Database):
         self.db = db
-
-    def expire_reports(self, now: datetime, after: timedelta = timedelta(days=3)) -> list[int]:
-        """Messages `sent`/`buffered` for longer than `after` without a final report become
-        `undelivered` with reason `no_final_report`; their ids."""
-        cutoff = to_iso(now - after)
-        with self.db.transaction() as conn:
-            ids = [r["id"] for r in conn.execute(
-                "UPDATE messages SET status = 'undelivered', error_code = 'no_final_report',"
-                " error_text = ?, updated_at = ?"
-                " WHERE status IN ('sent', 'buffered') AND sent_at < ? RETURNING id",
-                (NO_REPORT_TEXT, to_iso(now), cutoff)).fetchall()]
-            for mid in ids:
-                record_history(conn, mid, Status.UNDELIVERED, now,
-                               f"no_final_report: {NO_REPORT_TEXT}")
-            return ids
 
     def purge(self, now: datetime, retention_days: int) -> PurgeResult:
         """Blank texts and numbers older than the retention period.
@@ -52,6 +38,10 @@ class HousekeepingStore:
         details are cleared in case a detail ever quoted content. A message still queued or
         being sent is never purged. Reminders are purged once their appointment is older
         than the retention period; the practice's appointment reference is kept.
+        Received messages lose text, sender and raw PDUs (their parts and status reports
+        their PDUs and numbers); delivered or given-up e-mails and webhook calls in the
+        outbox (which quote texts) are deleted. The opt-out block list is kept: a patient's
+        "STOP" must outlive the retention period.
         """
         cutoff = to_iso(now - timedelta(days=retention_days))
         with self.db.transaction() as conn:
@@ -66,4 +56,18 @@ class HousekeepingStore:
                 "UPDATE reminders SET text = '', to_number = '', updated_at = ?"
                 " WHERE appointment_at < ? AND (text != '' OR to_number != '')",
                 (to_iso(now), cutoff)).rowcount
-            return PurgeResult(len(ids), reminders)
+            inbound = conn.execute(
+                "UPDATE inbound_messages SET text = '', sender = NULL, raw_pdu = NULL"
+                " WHERE received_at < ? AND (text != '' OR sender IS NOT NULL"
+                " OR raw_pdu IS NOT NULL)", (cutoff,)).rowcount
+            conn.execute(
+                "UPDATE inbound_parts SET sender = '', pdu_hex = ''"
+                " WHERE received_at < ? AND (sender != '' OR pdu_hex != '')", (cutoff,))
+            reports = conn.execute(
+                "UPDATE status_reports SET recipient = '', pdu_hex = ''"
+                " WHERE received_at < ? AND (recipient != '' OR pdu_hex != '')",
+                (cutoff,)).rowcount
+            outbox = conn.execute(
+                "DELETE FROM outbox WHERE state != 'queued' AND created_at < ?",
+                (cutoff,)).rowcount
+            return PurgeResult(len(ids), reminders, inbound, reports, outbox)

@@ -25,6 +25,7 @@ class ApiKey:
     prefix: str
     created_at: datetime
     revoked: bool
+    monthly_limit: int | None = None  # most SMS parts per month for this key; None: no limit
 
 
 def _hash(secret: str) -> str:
@@ -37,20 +38,36 @@ class KeyStore:
     def __init__(self, db: Database):
         self.db = db
 
-    def create(self, name: str, now: datetime) -> tuple[ApiKey, str]:
-        """Make a key named `name`; returns it and the plain secret (shown once, never stored)."""
+    def create(
+        self, name: str, now: datetime, monthly_limit: int | None = None,
+    ) -> tuple[ApiKey, str]:
+        """Make a key named `name`; returns it and the plain secret (shown once, never stored).
+
+        `monthly_limit`: most SMS parts per month for this key (None or 0: no limit).
+        """
         if not name or len(name) > 64:
             raise StoreError("a key name must have 1 to 64 characters")
+        monthly_limit = _limit(monthly_limit)
         plain = KEY_PREFIX + secrets.token_urlsafe(32)
         with self.db.transaction() as conn:
             if conn.execute("SELECT 1 FROM api_keys WHERE name = ?", (name,)).fetchone():
                 raise StoreError(f"a key named {name!r} exists already")
             cur = conn.execute(
-                "INSERT INTO api_keys (name, prefix, secret_hash, created_at) VALUES (?, ?, ?, ?)",
-                (name, plain[:10], _hash(plain), to_iso(now)),
+                "INSERT INTO api_keys (name, prefix, secret_hash, created_at, monthly_limit)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (name, plain[:10], _hash(plain), to_iso(now), monthly_limit),
             )
         assert cur.lastrowid is not None
-        return ApiKey(cur.lastrowid, name, plain[:10], now, False), plain
+        return ApiKey(cur.lastrowid, name, plain[:10], now, False, monthly_limit), plain
+
+    def set_limit(self, name: str, monthly_limit: int | None) -> bool:
+        """Set (or with None/0 remove) the monthly limit of the live key `name`; False if none."""
+        with self.db.transaction() as conn:
+            cur = conn.execute(
+                "UPDATE api_keys SET monthly_limit = ? WHERE name = ? AND revoked_at IS NULL",
+                (_limit(monthly_limit), name),
+            )
+            return cur.rowcount > 0
 
     def authenticate(self, plain: str) -> ApiKey | None:
         """The live key matching `plain`, or None."""
@@ -83,6 +100,14 @@ class KeyStore:
         return key
 
 
+def _limit(value: int | None) -> int | None:
+    if value is None or value == 0:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise StoreError("a monthly limit must be a whole number of SMS, 0 for none")
+    return value
+
+
 def _key(r) -> ApiKey:  # type: ignore[no-untyped-def]
     return ApiKey(r["id"], r["name"], r["prefix"], from_iso(r["created_at"]),  # type: ignore[arg-type]
-                  r["revoked_at"] is not None)
+                  r["revoked_at"] is not None, r["monthly_limit"])

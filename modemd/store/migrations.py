@@ -69,9 +69,101 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX message_history_message ON message_history(message_id, id)
     """,
-    # 2: scheduled sends and reminders (issue 5): expiry per message, queue indexes by status
-    #    (the scheduler releases `scheduled`, the dispatcher claims `pending`), reminders and
-    #    the link from a reminder to the messages planned for it.
+    # 2 (issue 4): received messages and their parts, status reports, per-part report
+    # status, the opt-out block list and the persistent outbox for e-mail and webhooks.
+    """
+    CREATE TABLE inbound_messages (
+        id INTEGER PRIMARY KEY,
+        modem TEXT NOT NULL,
+        sender TEXT,
+        text TEXT NOT NULL,
+        encoding TEXT,
+        received_at TEXT NOT NULL,
+        sc_timestamp TEXT,
+        parts_total INTEGER NOT NULL DEFAULT 1,
+        parts_received INTEGER NOT NULL DEFAULT 1,
+        complete INTEGER NOT NULL DEFAULT 1,
+        in_reply_to INTEGER REFERENCES messages(id) ON DELETE SET NULL,
+        opt_out INTEGER NOT NULL DEFAULT 0,
+        raw_pdu TEXT,
+        error TEXT
+    );
+    CREATE INDEX inbound_messages_sender ON inbound_messages(sender, id);
+    CREATE TABLE inbound_parts (
+        id INTEGER PRIMARY KEY,
+        fingerprint TEXT NOT NULL UNIQUE,
+        modem TEXT NOT NULL,
+        sender TEXT NOT NULL,
+        concat_ref INTEGER,
+        concat_total INTEGER,
+        concat_seq INTEGER,
+        ref_bits INTEGER,
+        pdu_hex TEXT NOT NULL,
+        received_at TEXT NOT NULL,
+        message_id INTEGER REFERENCES inbound_messages(id) ON DELETE CASCADE
+    );
+    CREATE INDEX inbound_parts_open ON inbound_parts(modem, sender, concat_ref, concat_total)
+        WHERE message_id IS NULL;
+    CREATE TABLE status_reports (
+        id INTEGER PRIMARY KEY,
+        fingerprint TEXT NOT NULL UNIQUE,
+        modem TEXT NOT NULL,
+        message_ref INTEGER NOT NULL,
+        recipient TEXT NOT NULL,
+        sc_timestamp TEXT NOT NULL,
+        discharge_time TEXT NOT NULL,
+        tp_status INTEGER NOT NULL,
+        received_at TEXT NOT NULL,
+        pdu_hex TEXT NOT NULL,
+        message_id INTEGER REFERENCES messages(id) ON DELETE SET NULL,
+        seq INTEGER
+    );
+    CREATE INDEX status_reports_unmatched ON status_reports(modem, message_ref)
+        WHERE message_id IS NULL;
+    ALTER TABLE message_parts ADD COLUMN tp_status INTEGER;
+    ALTER TABLE message_parts ADD COLUMN reported_at TEXT;
+    CREATE TABLE blocklist (
+        number TEXT PRIMARY KEY,
+        added_at TEXT NOT NULL,
+        source TEXT NOT NULL,
+        inbound_id INTEGER REFERENCES inbound_messages(id) ON DELETE SET NULL
+    );
+    CREATE TABLE outbox (
+        id INTEGER PRIMARY KEY,
+        kind TEXT NOT NULL,
+        dedupe_key TEXT,
+        payload TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        next_attempt_at TEXT NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        state TEXT NOT NULL DEFAULT 'queued',
+        done_at TEXT,
+        last_error TEXT
+    );
+    CREATE UNIQUE INDEX outbox_dedupe ON outbox(kind, dedupe_key) WHERE dedupe_key IS NOT NULL;
+    CREATE INDEX outbox_due ON outbox(kind, next_attempt_at) WHERE state = 'queued'
+    """,
+    # 2 (issue 3, costs): per-key monthly limits, the month index of the statistics, message
+    # templates, and first-run tasks (the starter templates are seeded once, not per start).
+    """
+    ALTER TABLE api_keys ADD COLUMN monthly_limit INTEGER;
+    CREATE INDEX messages_month ON messages(COALESCE(send_at, created_at), key_id);
+    CREATE TABLE templates (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE COLLATE NOCASE,
+        text TEXT NOT NULL,
+        description TEXT NOT NULL DEFAULT '',
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    CREATE TABLE first_run (
+        task TEXT PRIMARY KEY,
+        done_at TEXT NOT NULL
+    )
+    """,
+    # 4 (issue 5): scheduled sends and reminders: expiry per message, queue indexes by status
+    # (the scheduler releases `scheduled`, the dispatcher claims `pending`), reminders and the
+    # link from a reminder to the messages planned for it.
     """
     ALTER TABLE messages ADD COLUMN expires_at TEXT;
     CREATE INDEX messages_scheduled_due ON messages(due_at) WHERE status = 'scheduled';

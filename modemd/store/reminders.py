@@ -17,7 +17,7 @@ from modemd.clock import from_iso, to_iso
 from modemd.sendwindow import PlannedSend
 from modemd.status import Status
 from modemd.store.db import Database
-from modemd.store.messages import MessageStore, NewMessage, record_history
+from modemd.store.messages import Message, MessageStore, NewMessage, record_history
 from modemd.store.schedule import NO_WINDOW_TEXT
 
 # Linked messages in these statuses count as "this lead was sent" (never re-planned or touched).
@@ -76,14 +76,17 @@ class Reminder:
 
 # Given the leads already sent for this appointment time, the sends to plan.
 Planner = Callable[[frozenset[str]], list[PlannedSend]]
+# How a planned message is stored: MessageStore.add, or the accounting's add within limits.
+Add = Callable[[NewMessage, datetime], tuple[Message, bool]]
 
 
 class ReminderStore:
     """Every read and write of reminders."""
 
-    def __init__(self, db: Database):
+    def __init__(self, db: Database, add: Add | None = None):
         self.db = db
         self.messages = MessageStore(db)
+        self.add: Add = add or self.messages.add
 
     def get(self, key_id: int, reference: str) -> Reminder | None:
         with self.db.lock:
@@ -168,7 +171,7 @@ class ReminderStore:
     def _plan_message(self, conn, reminder_id: int, key_id: int, reference: str,
                       spec: ReminderSpec, plan: PlannedSend, now: datetime) -> None:
         send_at = plan.at or plan.nominal
-        message, _ = self.messages.add(NewMessage(
+        message, _ = self.add(NewMessage(
             key_id=key_id, to=spec.to, text=spec.text, encoding=spec.encoding,
             segments=spec.segments, send_at=send_at, expires_at=spec.deadline), now)
         conn.execute(
@@ -180,7 +183,7 @@ class ReminderStore:
             detail += f"; {plan.note}"
         conn.execute("UPDATE message_history SET detail = ? WHERE message_id = ?",
                      (detail, message.id))
-        if plan.at is None:
+        if plan.at is None and message.status != "rejected":
             conn.execute(
                 "UPDATE messages SET status = 'cancelled', error_code = 'no_send_window',"
                 " error_text = ?, updated_at = ? WHERE id = ?",

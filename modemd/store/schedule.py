@@ -29,6 +29,7 @@ class DueMessage:
     due_at: datetime
     expires_at: datetime | None
     reminder: bool          # planned for an appointment reminder (always keeps quiet hours)
+    blocked: bool = False   # the number opted out (STOP) after the message was planned
 
 
 @dataclass(frozen=True)
@@ -36,7 +37,7 @@ class Decision:
     """What the scheduler decided for one due message."""
 
     id: int
-    action: str                       # "release", "defer" (new due_at) or "drop"
+    action: str                       # "release", "defer" (new due_at), "drop", "opted_out"
     due_at: datetime | None = None    # for "defer"
     detail: str | None = None
 
@@ -67,6 +68,7 @@ class Removal:
 
 
 NO_WINDOW_TEXT = "no send window left before the appointment"
+OPTED_OUT_TEXT = "the recipient opted out (STOP) after the message was planned"
 
 
 class ScheduleStore:
@@ -80,18 +82,21 @@ class ScheduleStore:
     def due(self, now: datetime, limit: int = 2000) -> list[DueMessage]:
         """Scheduled messages with due_at <= now, earliest first (at most `limit`)."""
         rows = self.db.query(
-            "SELECT m.id, m.due_at, m.expires_at, rm.reminder_id IS NOT NULL AS reminder"
+            "SELECT m.id, m.due_at, m.expires_at, rm.reminder_id IS NOT NULL AS reminder,"
+            " b.number IS NOT NULL AS blocked"
             " FROM messages m LEFT JOIN reminder_messages rm ON rm.message_id = m.id"
+            " LEFT JOIN blocklist b ON b.number = m.to_number"
             " WHERE m.status = 'scheduled' AND m.due_at <= ? ORDER BY m.due_at, m.id LIMIT ?",
             (to_iso(now), limit),
         )
         return [DueMessage(r["id"], from_iso(r["due_at"]),  # type: ignore[arg-type]
-                           from_iso(r["expires_at"]), bool(r["reminder"])) for r in rows]
+                           from_iso(r["expires_at"]), bool(r["reminder"]), bool(r["blocked"]))
+                for r in rows]
 
     def settle(self, now: datetime, decisions: list[Decision]) -> dict[str, int]:
         """Apply decisions in one transaction; a message no longer `scheduled` (cancelled in
         the meantime) is left alone. Returns how many were released, deferred, dropped."""
-        counts = {"release": 0, "defer": 0, "drop": 0}
+        counts = {"release": 0, "defer": 0, "drop": 0, "opted_out": 0}
         with self.db.transaction() as conn:
             for d in decisions:
                 if d.action == "release":
@@ -105,6 +110,11 @@ class ScheduleStore:
                                  " error_code = 'no_send_window', error_text = ?",
                                  (NO_WINDOW_TEXT,), Status.CANCELLED,
                                  f"no_send_window: {d.detail or NO_WINDOW_TEXT}")
+                elif d.action == "opted_out":
+                    done = _move(conn, d.id, now, "status = 'cancelled',"
+                                 " error_code = 'opted_out', error_text = ?",
+                                 (OPTED_OUT_TEXT,), Status.CANCELLED,
+                                 f"opted_out: {OPTED_OUT_TEXT}")
                 else:
                     raise ValueError(f"unknown action {d.action!r}")
                 counts[d.action] += done
