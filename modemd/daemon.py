@@ -136,6 +136,7 @@ class Daemon:
             clock=self.clock, default_region=cfg.sms.default_region,
             max_length=cfg.sms.max_length, max_days_ahead=cfg.schedule.max_days_ahead,
             on_planned=planned, is_blocked=self.optout.is_blocked,
+            render=self.templates.render,
         )
         for channel in self.channels:
             channel.start()

@@ -3,8 +3,9 @@
 The practice software names an appointment (its own reference, the patient's number, the
 time, the text) and lead times; this service validates the request, plans one message per
 lead time in the practice's time zone and send windows (see modemd.sendwindow) and hands the
-plan to the store, which writes it atomically. The body is designed for `template`/`values`
-(a later feature); until then they are refused with `not_supported`.
+plan to the store, which writes it atomically. The text is given as `text`, or as a
+`template` with its `values`; `{datum}` and `{uhrzeit}` default to the appointment's local
+date and time, so a reminder template needs only the patient's name.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ class ReminderService:
         clock: Clock, default_region: str, max_length: int, max_days_ahead: int,
         on_planned: Callable[[], None] = lambda: None,
         is_blocked: Callable[[str], bool] = lambda _number: False,
+        render: Callable[[object, object], str] | None = None,
     ):
         self.reminders = reminders
         self.schedule = schedule
@@ -48,6 +50,7 @@ class ReminderService:
         self.max_days_ahead = max_days_ahead
         self.on_planned = on_planned
         self.is_blocked = is_blocked
+        self.render = render
 
     # --- reminders ---------------------------------------------------------------------------
     def save(self, key_id: int, reference: object, body: dict, *, create_only: bool
@@ -102,11 +105,10 @@ class ReminderService:
 
     # --- validation ----------------------------------------------------------------------------
     def _spec(self, body: dict, now: datetime) -> tuple[ReminderSpec, list[Lead]]:
-        for name in ("template", "values"):
-            if body.get(name) is not None:
-                raise ValidationError("not_supported", "templates are not available in this "
-                                      "version yet; send the finished text in `text`", name)
-        to, text = body.get("to"), body.get("text")
+        to = body.get("to")
+        appointment = parse_time(body.get("appointment_at"), "appointment_at", required=True)
+        assert appointment is not None
+        text = self._text(body, appointment)
         if not isinstance(to, str):
             raise _missing_or_type("to", to, "a phone number as a string")
         try:
@@ -121,8 +123,6 @@ class ReminderService:
             seg = split_text(text, max_characters=self.max_length)
         except TextError as exc:
             raise ValidationError(exc.code, str(exc), "text") from None
-        appointment = parse_time(body.get("appointment_at"), "appointment_at", required=True)
-        assert appointment is not None
         if appointment <= now:
             raise ValidationError("appointment_passed", "the appointment has already started",
                                   "appointment_at")
@@ -137,6 +137,26 @@ class ReminderService:
                             leads=tuple(lead.text for lead in leads), text=text,
                             encoding=seg.encoding, segments=seg.segments, expires_at=expires)
         return spec, leads
+
+    def _text(self, body: dict, appointment: datetime) -> object:
+        """The reminder's text: `text` as given, or its template filled in."""
+        template, values = body.get("template"), body.get("values")
+        if template is None:
+            if values is not None:
+                raise ValidationError("unexpected_field", "values belong to a template",
+                                      "values")
+            return body.get("text")
+        if body.get("text") is not None:
+            raise ValidationError("conflicting_fields", "give either text or template, not both",
+                                  "text")
+        if self.render is None:
+            raise ValidationError("not_supported", "templates are not available", "template")
+        if values is not None and not isinstance(values, dict):
+            raise ValidationError("invalid_type", "values must be an object", "values")
+        local = appointment.astimezone(self.windows.tz)
+        filled = {"datum": local.strftime("%d.%m.%Y"), "uhrzeit": local.strftime("%H:%M"),
+                  **(values or {})}
+        return self.render(template, filled)
 
 
 def check_reference(value: object) -> str:

@@ -94,8 +94,11 @@ def test_reminder_validation_names_the_field(start_daemon):
         ({**reminder(), "appointment_at": in_days(-1)}, "appointment_at",
          "appointment_passed"),
         ({**reminder(), "appointment_at": in_days(500)}, "appointment_at", "too_far_ahead"),
-        ({**reminder(), "template": "t1", "values": {"name": "Müller"}}, "template",
-         "not_supported"),
+        ({**reminder(), "template": "t1", "values": {"name": "Müller"}}, "text",
+         "conflicting_fields"),
+        ({**reminder(text=None), "template": "gibt-es-nicht"}, "template",
+         "unknown_template"),
+        ({**reminder(text=None), "values": {"name": "Müller"}}, "values", "unexpected_field"),
         ({**reminder(), "lead": ["2h"]}, "lead", "unknown_field"),
         ({k: v for k, v in reminder().items() if k != "to"}, "to", "missing_field"),
     ]
@@ -197,3 +200,24 @@ def test_a_reminder_goes_out_through_the_modem(start_daemon):
     assert m["status"] == "pending"
     assert run.modems[0].wait_for_pdus(1, timeout=5)
     wait_until(lambda: run.api.message(m["id"])["status"] == "sent")
+
+
+def test_reminder_text_from_a_template_with_the_appointment_filled_in(start_daemon):
+    api = start_daemon(0).api
+    status, _ = api.call("POST", "/api/v1/templates", {
+        "name": "kurz", "text": "Hallo {name}, Ihr Termin: {datum} um {uhrzeit} Uhr."})
+    assert status == 201
+    from zoneinfo import ZoneInfo
+
+    day = (utcnow() + timedelta(days=20)).astimezone(ZoneInfo("Europe/Berlin"))
+    local = day.replace(hour=9, minute=30, second=0, microsecond=0)
+    body = {**reminder(text=None), "template": "kurz", "values": {"name": "Frau Ek"},
+            "appointment_at": local.isoformat(), "leads": ["24h"]}
+    del body["text"]
+    status, r = api.call("POST", "/api/v1/reminders", body)
+    assert status == 201, r
+    message = api.message(r["messages"][0]["id"])
+    assert message["text"] == f"Hallo Frau Ek, Ihr Termin: {local:%d.%m.%Y} um 09:30 Uhr."
+    status, err = api.call("POST", "/api/v1/reminders", {
+        **body, "reference": "T-2", "values": {"nmae": "x"}})
+    assert status == 422 and err["error"]["field"].startswith("values")
