@@ -80,7 +80,15 @@ class MessageService:
         """Check and commit one message. Returns (message, created); raises ValidationError.
 
         The message is committed before this returns: an answer means it is on disk.
+        A `reference` this key used before answers with that message, whatever the request
+        says now (a retry after a lost answer must not fail because a template changed).
         """
+        if isinstance(req.reference, str) and req.reference:
+            stored = self.store.by_reference(key_id, req.reference)
+            if stored is not None:
+                if stored.status == "rejected" and stored.error_code == OPTED_OUT[0]:
+                    raise RecipientBlocked(stored.id, stored.to)
+                return stored, False
         if not isinstance(req.to, str):
             raise _missing_or_type("to", req.to, "a phone number as a string")
         text_field = "text"

@@ -94,6 +94,12 @@ def test_reference_makes_post_idempotent(api):
     assert len(api.call("GET", "/api/v1/messages")[1]["messages"]) == 1
 
 
+def test_a_retried_reference_answers_with_the_stored_message_even_if_now_invalid(api):
+    first = api.call("POST", "/api/v1/messages", {"to": NUMBER, "text": "A", "reference": "t2"})
+    retry = api.call("POST", "/api/v1/messages", {"to": "12", "text": "", "reference": "t2"})
+    assert first[0] == 201 and retry == (200, first[1])
+
+
 def test_unknown_ids_and_routes(api):
     for path in ["/api/v1/messages/999", "/api/v1/messages/abc", "/api/v1/nothing"]:
         status, body = api.call("GET", path)

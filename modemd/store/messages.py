@@ -139,6 +139,15 @@ class MessageStore:
                 return None
             return self._get(self.db.conn, message_id)
 
+    def by_reference(self, key_id: int, reference: str) -> Message | None:
+        """The message this key already sent under `reference`, if any."""
+        with self.db.lock:
+            row = self.db.conn.execute(
+                "SELECT id FROM messages WHERE key_id = ? AND reference = ?",
+                (key_id, reference),
+            ).fetchone()
+            return self._get(self.db.conn, row["id"]) if row else None
+
     def list(self, flt: MessageFilter, key_id: int | None = None) -> list[Message]:
         """Messages newest first, filtered; parts and history included."""
         where, params = [], []
