@@ -170,6 +170,7 @@ class SmtpConfig:
     from_: str = ""
     timeout: float = 30.0
     retry_backoff: float = 30.0  # seconds before the first retry; doubled up to 10 minutes
+    ca_file: str = ""  # PEM file of CAs to trust instead of the system's (in-house servers)
 
     def __repr__(self) -> str:
         return _repr_masking(self, ("password",))
@@ -586,6 +587,7 @@ _TABLES: dict[str, dict[str, _Key]] = {
         "from": _Key("from_", _email),
         "timeout": _Key("timeout", _number(0)),
         "retry_backoff": _Key("retry_backoff", _number(0, 3600)),
+        "ca_file": _Key("ca_file", _string),
     },
     "forward": {
         "to": _Key("to", _email_list),

@@ -44,7 +44,9 @@ def send_mail(smtp: SmtpConfig, to: list[str], subject: str, body: str,
     msg["Message-ID"] = message_id
     msg["Auto-Submitted"] = "auto-generated"
     msg.set_content(body)
-    context = ssl.create_default_context()
+    # Certificates are always verified; an in-house server with its own CA is trusted
+    # through smtp.ca_file, never by switching verification off.
+    context = ssl.create_default_context(cafile=smtp.ca_file or None)
     client: smtplib.SMTP
     if smtp.security == "tls":
         client = smtplib.SMTP_SSL(smtp.host, smtp.port, timeout=smtp.timeout, context=context)

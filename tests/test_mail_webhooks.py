@@ -7,11 +7,14 @@ import email.policy
 import hashlib
 import hmac
 import json
+import ssl
 import threading
 import time
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+import pytest
+import trustme
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
@@ -74,6 +77,57 @@ def test_reply_forwarded_by_mail_with_context_and_login(start_daemon):
         notice = inbox.mails[1]
         assert notice["Subject"] == f"SMS nicht ausgeliefert: Nr. {sent['id']} an {NUMBER}"
         assert "not obtainable" in notice.get_content()
+    finally:
+        controller.stop()
+
+
+@pytest.mark.parametrize("security", ["starttls", "tls"])
+def test_mail_over_verified_tls_with_login(start_daemon, tmp_path, security):
+    ca = trustme.CA()
+    server_ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("127.0.0.1").configure_cert(server_ctx)
+    ca.cert_pem.write_to_path(str(tmp_path / "ca.pem"))
+    port = free_port()
+    inbox = Inbox()
+    logins = []
+
+    def auth(server, session, envelope, mechanism, data):
+        encrypted = server.transport.get_extra_info("ssl_object") is not None
+        logins.append((encrypted, data.login))
+        return AuthResult(success=data.login == b"box" and data.password == b"pw")
+
+    tls = ({"tls_context": server_ctx, "require_starttls": True} if security == "starttls"
+           else {"ssl_context": server_ctx, "auth_require_tls": False})
+    controller = smtp_server(port, inbox, authenticator=auth, **tls)
+    try:
+        run = start_daemon(1, extra=mail_config(
+            port, security=security, username="box", password="pw",
+            ca_file=str(tmp_path / "ca.pem")))
+        run.modems[0].deliver_stored(encode_deliver(NUMBER, "Über TLS",
+                                                    datetime(2026, 3, 14, tzinfo=UTC)))
+        wait_until(lambda: inbox.mails)
+        assert "> Über TLS" in inbox.mails[0].get_content()
+        assert logins == [(True, b"box")]  # the password only ever travelled encrypted
+    finally:
+        controller.stop()
+
+
+def test_mail_to_an_untrusted_certificate_is_not_sent(start_daemon, tmp_path):
+    ca = trustme.CA()
+    server_ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("127.0.0.1").configure_cert(server_ctx)
+    port = free_port()
+    inbox = Inbox()
+    controller = smtp_server(port, inbox, tls_context=server_ctx, require_starttls=True)
+    try:
+        run = start_daemon(1, extra=mail_config(port, security="starttls"))
+        run.modems[0].deliver_stored(encode_deliver(NUMBER, "geheim",
+                                                    datetime(2026, 3, 14, tzinfo=UTC)))
+        wait_until(lambda: any(r["attempts"] >= 1 for r in run.daemon.db.query(
+            "SELECT attempts FROM outbox WHERE kind = 'mail'")))
+        assert inbox.mails == []
+        row = run.daemon.db.query("SELECT state, last_error FROM outbox WHERE kind = 'mail'")[0]
+        assert row["state"] == "queued" and "CERTIFICATE_VERIFY_FAILED" in row["last_error"]
     finally:
         controller.stop()
 
