@@ -308,6 +308,30 @@ def parse_cnmi_test(lines: Sequence[str]) -> list[set[int]]:
     return groups
 
 
+def parse_cnmi_read(lines: Sequence[str]) -> list[int]:
+    """``AT+CNMI?`` → current values: ``+CNMI: 2,1,0,2,0`` → ``[2, 1, 0, 2, 0]``.
+
+    Missing trailing values (``+CNMI: 2,1``) are read as 0.
+    """
+    fields = [f for f in split_fields(_find(_as_lines(lines), "+CNMI", "AT+CNMI?"))]
+    values = [_int(f, "AT+CNMI?") if f.strip() else 0 for f in fields]
+    return (values + [0] * 5)[:5]
+
+
+def parse_csms_read(lines: Sequence[str]) -> int:
+    """``AT+CSMS?`` → message service in effect: ``+CSMS: 1,1,1,1`` → 1 (phase 2+)."""
+    fields = split_fields(_find(_as_lines(lines), "+CSMS", "AT+CSMS?"))
+    return _int(fields[0], "AT+CSMS? service")
+
+
+def parse_csms_test(lines: Sequence[str]) -> set[int]:
+    """``AT+CSMS=?`` → services offered: ``+CSMS: (0,1)`` or ``+CSMS: (0-1)`` → ``{0, 1}``."""
+    groups = parse_range_list(_find(_as_lines(lines), "+CSMS", "AT+CSMS=?"))
+    if not groups or not groups[0]:
+        raise AtError("AT+CSMS=?: empty answer")
+    return groups[0]
+
+
 def parse_cmgf_test(lines: Sequence[str]) -> set[int]:
     """``AT+CMGF=?`` → supported modes: ``+CMGF: (0-1)`` → ``{0, 1}``."""
     groups = parse_range_list(_find(_as_lines(lines), "+CMGF", "AT+CMGF=?"))

@@ -119,6 +119,7 @@ class Receiver:
         self._storages: tuple[str, ...] = ("SM",)
         self._thread: threading.Thread | None = None
         self._next_sweep: float | None = None
+        self._interval = sweep_interval
 
     def on_inbound(self, handler: InboundHandler) -> None:
         """Publish every received PDU to `handler` (called on the receive thread)."""
@@ -138,9 +139,14 @@ class Receiver:
             self._thread = None
 
     def attach(self, engine: AtEngine, *, csms: int, home: str,
-               storages: Iterable[str]) -> None:
-        """The modem is ready on `engine`: read from it, starting with a full sweep."""
+               storages: Iterable[str], sweep_interval: float | None = None) -> None:
+        """The modem is ready on `engine`: read from it, starting with a full sweep.
+
+        `sweep_interval` overrides the configured one for this connection (a modem that
+        indicates nothing is polled more often).
+        """
         with self._lock:
+            self._interval = sweep_interval or self.sweep_interval
             self._engine = engine
             self._csms = csms
             self._home = home
@@ -284,7 +290,7 @@ class Receiver:
                     if self._publish(info):
                         engine.command(f"AT+CMGD={index}", timeout=self.command_timeout)
         finally:
-            self._next_sweep = time.monotonic() + self.sweep_interval
+            self._next_sweep = time.monotonic() + self._interval
             self._go_home(engine)
 
 
