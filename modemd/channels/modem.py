@@ -244,6 +244,7 @@ class ModemChannel(Channel):
                 "parts_failed": self.counters.parts_failed,
                 "connects": self.counters.connects,
                 "urcs": self.counters.urcs,
+                "startup_retries": self.counters.extra.get("startup_retries", 0),
                 "received": self._receiver.counters.delivered,
                 "status_reports": self._receiver.counters.status_reports,
             },
@@ -547,6 +548,9 @@ class ModemChannel(Channel):
 
     def _on_wait(self, step: str, what: str | None) -> None:
         """From the step runner: which step runs and what it waits for (None: not waiting)."""
+        if what is not None:
+            self.counters.extra["startup_retries"] = (
+                self.counters.extra.get("startup_retries", 0) + 1)
         if what is not None and what != self.waiting_for:
             log.info("modem %s: start-up step %s waits: %s", self.name, step, what)
         self.step, self.waiting_for = step, what

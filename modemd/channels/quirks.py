@@ -107,7 +107,6 @@ FAMILIES: tuple[Quirks, ...] = (
         "cinterion", "Siemens/Cinterion MC35i, TC35, BGS2, EHS5/6",
         makers=("siemens", "cinterion", "gemalto", "thales"), usb_vendors=("1e2d", "0681"),
         settle=0.5,
-        storages=("MT", "SM", "ME"),
         notes="^SYSSTART announces the command interpreter; +PACSP1 follows. Offers the "
               "combined MT storage; only <bfr>=1 on older firmwares.",
     ),
