@@ -106,6 +106,7 @@ CMS_TEXTS: dict[str, int] = {
 }
 
 _HEX = re.compile(r"^[0-9A-Fa-f]*$")
+_STATUS_LINE = re.compile(r"^[+^#*$!%][A-Za-z]")
 
 
 # --- helpers ---------------------------------------------------------------------------------
@@ -351,6 +352,11 @@ def _header_then_pdu(lines: list[str], prefix: str, what: str) -> list[tuple[lis
             continue
         fields = split_fields(body)
         pdu = ""
+        # A vendor status line the engine did not know as a URC may sit between the header
+        # and its PDU line: PDU lines are hex, so a "+XXX:", "^XXX", "#XXX"… line is skipped.
+        while (i + 1 < len(lines) and _body(lines[i + 1], prefix) is None
+               and _STATUS_LINE.match(lines[i + 1].strip())):
+            i += 1
         if i + 1 < len(lines) and _body(lines[i + 1], prefix) is None:
             pdu = lines[i + 1].strip()
             i += 1
