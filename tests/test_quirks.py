@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from modemd.channels.modem import choose_storage, indication_mode
 from modemd.channels.quirks import FAMILIES, GENERIC, is_ready_line, match_quirks, usb_id_of
+from modemd.channels.receive import choose_storage, indication_mode
 
 
 @pytest.mark.parametrize(("maker", "model", "usb", "family"), [

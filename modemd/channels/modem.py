@@ -32,6 +32,8 @@ from modemd.channels.receive import (
     InboundHandler,
     Receiver,
     choose_cnmi,
+    choose_storage,
+    indication_mode,
     readable_storages,
 )
 from modemd.channels.startup import ModemBusy, StartupTimeout, StepRunner, classify
@@ -587,40 +589,6 @@ def _is_busy_hint(exc: AtError) -> bool:
     """CMS 500 / CME 100 ("unknown error") are what many modems answer while their SMS stack
     starts; a plain ERROR in an optional query is far more often "not supported"."""
     return isinstance(exc, (CmsError, CmeError))
-
-
-def choose_storage(cpms_test: list[list[str]], preferred: tuple[str, ...]) -> tuple[str, ...]:
-    """AT+CPMS=… values: the first preferred storage offered for reading (and receiving).
-
-    `cpms_test` is parse_cpms_test's answer. mem2 and mem3 get the same storage where they
-    offer it, else their first one; () when no preferred storage can be read.
-    """
-    groups = [[m.upper() for m in g] for g in cpms_test]
-    pick = next((m for m in preferred if m in groups[0] and (
-        len(groups) < 3 or m in groups[2])), None)
-    if pick is None:
-        return ()
-    return tuple(pick if pick in g or not g else g[0] for g in groups[:3])
-
-
-def indication_mode(cnmi: str | None) -> str:
-    """How new messages and reports are learnt with this AT+CNMI setting.
-
-    "stored" (+CMTI/+CDSI), "direct" (+CMT and +CDS), "mixed" (one of each) or "poll"
-    (no new-message indication at all: the storage sweep is the main path).
-    """
-    if cnmi is None:
-        return "poll"
-    values = [int(v) for v in cnmi.split(",")]
-    mt = values[1] if len(values) > 1 else 0
-    ds = values[3] if len(values) > 3 else 0
-    if mt == 0:
-        return "poll"
-    if mt in (2, 3) and ds == 1:
-        return "direct"
-    if mt in (2, 3) or ds == 1:
-        return "mixed"
-    return "stored"
 
 
 def _optional(call):  # type: ignore[no-untyped-def]
