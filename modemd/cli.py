@@ -67,7 +67,10 @@ def _parser() -> argparse.ArgumentParser:
     sim.add_argument("--dir", required=True, type=Path)
     sim.add_argument("--modems", type=int, default=1)
     sim.add_argument("--latency", type=float, default=1.0)
-    sim.add_argument("--profile", default="generic")
+    sim.add_argument("--profile", default="generic",
+                     help="modem family to play: generic, huawei-3g, huawei-lte, zte, sierra, "
+                          "telit, quectel, simcom-2g, simcom-lte, wavecom, cinterion, ublox, "
+                          "phone (see docs/modems.md)")
     sim.set_defaults(func=cmd_simulate)
 
     key = sub.add_parser("key", help="manage API keys").add_subparsers(metavar="ACTION")

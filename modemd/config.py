@@ -96,6 +96,9 @@ class ModemConfig:
     pin: str = ""  # secret
     send_timeout: float = 120.0  # seconds an AT+CMGS may take
     command_timeout: float = 10.0
+    startup_timeout: float = 120.0  # seconds start-up may wait for a busy SIM / SMS stack
+    poll_interval: float = 15.0  # storage sweep period when the modem indicates nothing
+    usb_id: str = ""  # "vvvv:pppp" when sysfs cannot tell (picks the quirks record)
 
     def __repr__(self) -> str:
         return _repr_masking(self, ("pin",))
@@ -376,6 +379,13 @@ def _nonempty(value: Any) -> str:
     return text
 
 
+def _usb_id(value: Any) -> str:
+    if not isinstance(value, str) or not re.fullmatch(r"([0-9A-Fa-f]{4}:[0-9A-Fa-f]{4})?",
+                                                      value.strip()):
+        raise ValueError(f"expected \"vvvv:pppp\" (USB vendor:product in hex), got {_show(value)}")
+    return value.strip().lower()
+
+
 def _modem_name(value: Any) -> str:
     text = _string(value)
     if not _MODEM_NAME.fullmatch(text):
@@ -555,6 +565,9 @@ _MODEM_KEYS: dict[str, _Key] = {
     "pin": _Key("pin", _sim_pin, secret=True),
     "send_timeout": _Key("send_timeout", _number(0)),
     "command_timeout": _Key("command_timeout", _number(0)),
+    "startup_timeout": _Key("startup_timeout", _number(0)),
+    "poll_interval": _Key("poll_interval", _number(0)),
+    "usb_id": _Key("usb_id", _usb_id),
 }
 
 # Table sections: TOML name -> keys. `[[modem]]` is the one array section.

@@ -84,7 +84,9 @@ class Daemon:
                          send_timeout=m.send_timeout, command_timeout=m.command_timeout,
                          log_content=cfg.daemon.log_content,
                          sweep_interval=cfg.inbound.sweep_minutes * 60 or 300.0,
-                         national=cfg.sms.national_language_tables)
+                         national=cfg.sms.national_language_tables,
+                         startup_timeout=m.startup_timeout, poll_interval=m.poll_interval,
+                         usb_id=m.usb_id or None)
             for m in cfg.modems
         ]
         self.dispatcher = Dispatcher(

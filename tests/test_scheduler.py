@@ -364,7 +364,8 @@ def test_reminder_validation(env):
         (body(appt, leads=["2h", "2h"]), "leads"),
         (body(appt, to="123"), "to"),
         (body(appt, text=" "), "text"),
-        (body(appt, template="erinnerung"), "template"),
+        (body(appt, template="erinnerung"), "text"),  # text and template together
+        ({**body(appt), "text": None, "template": "erinnerung"}, "template"),  # no templates
         (body(env.clock.now() - timedelta(minutes=1)), "appointment_at"),
         (body(env.clock.now() + timedelta(days=401)), "appointment_at"),
         ({**body(appt), "appointment_at": "2026-06-18 15:00"}, "appointment_at"),

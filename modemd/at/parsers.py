@@ -106,6 +106,7 @@ CMS_TEXTS: dict[str, int] = {
 }
 
 _HEX = re.compile(r"^[0-9A-Fa-f]*$")
+_STATUS_LINE = re.compile(r"^[+^#*$!%][A-Za-z]")
 
 
 # --- helpers ---------------------------------------------------------------------------------
@@ -308,6 +309,30 @@ def parse_cnmi_test(lines: Sequence[str]) -> list[set[int]]:
     return groups
 
 
+def parse_cnmi_read(lines: Sequence[str]) -> list[int]:
+    """``AT+CNMI?`` → current values: ``+CNMI: 2,1,0,2,0`` → ``[2, 1, 0, 2, 0]``.
+
+    Missing trailing values (``+CNMI: 2,1``) are read as 0.
+    """
+    fields = [f for f in split_fields(_find(_as_lines(lines), "+CNMI", "AT+CNMI?"))]
+    values = [_int(f, "AT+CNMI?") if f.strip() else 0 for f in fields]
+    return (values + [0] * 5)[:5]
+
+
+def parse_csms_read(lines: Sequence[str]) -> int:
+    """``AT+CSMS?`` → message service in effect: ``+CSMS: 1,1,1,1`` → 1 (phase 2+)."""
+    fields = split_fields(_find(_as_lines(lines), "+CSMS", "AT+CSMS?"))
+    return _int(fields[0], "AT+CSMS? service")
+
+
+def parse_csms_test(lines: Sequence[str]) -> set[int]:
+    """``AT+CSMS=?`` → services offered: ``+CSMS: (0,1)`` or ``+CSMS: (0-1)`` → ``{0, 1}``."""
+    groups = parse_range_list(_find(_as_lines(lines), "+CSMS", "AT+CSMS=?"))
+    if not groups or not groups[0]:
+        raise AtError("AT+CSMS=?: empty answer")
+    return groups[0]
+
+
 def parse_cmgf_test(lines: Sequence[str]) -> set[int]:
     """``AT+CMGF=?`` → supported modes: ``+CMGF: (0-1)`` → ``{0, 1}``."""
     groups = parse_range_list(_find(_as_lines(lines), "+CMGF", "AT+CMGF=?"))
@@ -327,6 +352,11 @@ def _header_then_pdu(lines: list[str], prefix: str, what: str) -> list[tuple[lis
             continue
         fields = split_fields(body)
         pdu = ""
+        # A vendor status line the engine did not know as a URC may sit between the header
+        # and its PDU line: PDU lines are hex, so a "+XXX:", "^XXX", "#XXX"… line is skipped.
+        while (i + 1 < len(lines) and _body(lines[i + 1], prefix) is None
+               and _STATUS_LINE.match(lines[i + 1].strip())):
+            i += 1
         if i + 1 < len(lines) and _body(lines[i + 1], prefix) is None:
             pdu = lines[i + 1].strip()
             i += 1

@@ -92,6 +92,40 @@ def readable_storages(cpms_test: list[list[str]]) -> tuple[str, ...]:
     return tuple(chosen) or ("SM",)
 
 
+def choose_storage(cpms_test: list[list[str]], preferred: tuple[str, ...]) -> tuple[str, ...]:
+    """AT+CPMS=… values: the first preferred storage offered for reading (and receiving).
+
+    `cpms_test` is parse_cpms_test's answer. mem2 and mem3 get the same storage where they
+    offer it, else their first one; () when no preferred storage can be read.
+    """
+    groups = [[m.upper() for m in g] for g in cpms_test]
+    pick = next((m for m in preferred if m in groups[0] and (
+        len(groups) < 3 or m in groups[2])), None)
+    if pick is None:
+        return ()
+    return tuple(pick if pick in g or not g else g[0] for g in groups[:3])
+
+
+def indication_mode(cnmi: str | None) -> str:
+    """How new messages and reports are learnt with this AT+CNMI setting.
+
+    "stored" (+CMTI/+CDSI), "direct" (+CMT and +CDS), "mixed" (one of each) or "poll"
+    (no new-message indication at all: the storage sweep is the main path).
+    """
+    if cnmi is None:
+        return "poll"
+    values = [int(v) for v in cnmi.split(",")]
+    mt = values[1] if len(values) > 1 else 0
+    ds = values[3] if len(values) > 3 else 0
+    if mt == 0:
+        return "poll"
+    if mt in (2, 3) and ds == 1:
+        return "direct"
+    if mt in (2, 3) or ds == 1:
+        return "mixed"
+    return "stored"
+
+
 @dataclass
 class ReceiveCounters:
     delivered: int = 0        # SMS-DELIVER PDUs handed to the services
@@ -119,6 +153,7 @@ class Receiver:
         self._storages: tuple[str, ...] = ("SM",)
         self._thread: threading.Thread | None = None
         self._next_sweep: float | None = None
+        self._interval = sweep_interval
 
     def on_inbound(self, handler: InboundHandler) -> None:
         """Publish every received PDU to `handler` (called on the receive thread)."""
@@ -138,9 +173,14 @@ class Receiver:
             self._thread = None
 
     def attach(self, engine: AtEngine, *, csms: int, home: str,
-               storages: Iterable[str]) -> None:
-        """The modem is ready on `engine`: read from it, starting with a full sweep."""
+               storages: Iterable[str], sweep_interval: float | None = None) -> None:
+        """The modem is ready on `engine`: read from it, starting with a full sweep.
+
+        `sweep_interval` overrides the configured one for this connection (a modem that
+        indicates nothing is polled more often).
+        """
         with self._lock:
+            self._interval = sweep_interval or self.sweep_interval
             self._engine = engine
             self._csms = csms
             self._home = home
@@ -284,7 +324,7 @@ class Receiver:
                     if self._publish(info):
                         engine.command(f"AT+CMGD={index}", timeout=self.command_timeout)
         finally:
-            self._next_sweep = time.monotonic() + self.sweep_interval
+            self._next_sweep = time.monotonic() + self._interval
             self._go_home(engine)
 
 

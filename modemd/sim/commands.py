@@ -68,6 +68,11 @@ class ModemCore(MessageService):
         }
         self.cpms = [profile.mem1[0], profile.mem2[0], profile.mem3[0]]
         self.unacked = 0
+        self.booting = False  # set by the transport while the SIM/SMS stack "initialises"
+        self.force_chatter = False  # chatter even after the command that switches it off
+        self.chatter_sent = 0
+        self._chatter_on = True
+        self._answers = 0
         self.power_on()
 
     # --- life cycle
@@ -80,6 +85,7 @@ class ModemCore(MessageService):
         self.pin_state = "SIM PIN" if self.pin else "READY"
         self.pin_tries = _PIN_TRIES
         self.unacked = 0
+        self._chatter_on = True
 
     # --- result codes
     def cme(self, code: int) -> str:
@@ -103,14 +109,28 @@ class ModemCore(MessageService):
         """Bytes on the wire for a reply, honouring ATV and ATQ."""
         v = self.settings.verbose
         out = ""
-        if reply.lines:
-            out = ("\r\n" if v else "") + "\r\n".join(reply.lines) + "\r\n"
+        lines = list(reply.lines)
+        chat = self._next_chatter() if reply.final is not None else None
+        if chat is not None:  # a periodic status line slipped into the answer
+            lines.insert(1 if lines else 0, chat)
+        if lines:
+            out = ("\r\n" if v else "") + "\r\n".join(lines) + "\r\n"
         if reply.final is not None and not self.settings.quiet:
             if v:
                 out += f"\r\n{reply.final}\r\n"
             else:
                 out += _NUMERIC.get(reply.final, reply.final) + "\r"
         return out.encode("latin-1", "replace")
+
+    def _next_chatter(self) -> str | None:
+        chatter = self.profile.chatter
+        if not chatter or not (self._chatter_on or self.force_chatter):
+            return None
+        self._answers += 1
+        if self._answers % 2:
+            return None
+        self.chatter_sent += 1
+        return chatter[(self._answers // 2) % len(chatter)]
 
     def frame_urc(self, line: str, body: str | None = None) -> bytes:
         """Bytes of an unsolicited result code (two lines for +CMT/+CDS)."""
@@ -121,6 +141,9 @@ class ModemCore(MessageService):
     # --- command lines
     def execute(self, line: str) -> Reply:
         """Run one command line starting with "AT" (case-insensitive)."""
+        off = self.profile.chatter_off
+        if off is not None and line.strip().upper() == off.upper():
+            self._chatter_on = False
         body = line[2:].strip()
         lines: list[str] = []
         while body:
@@ -169,6 +192,10 @@ class ModemCore(MessageService):
         if not m:
             return Reply(final="ERROR")
         name = m.group(1).upper()
+        if self.booting and name in self.profile.busy_commands:
+            kind, code = self.profile.busy_error
+            final = {"cme": self.cme, "cms": self.cms}.get(kind)
+            return Reply(final=final(code) if final else "ERROR")
         if m.group(2) is None:
             form, args = "exec", []
         elif m.group(2) == "=?":
@@ -178,6 +205,8 @@ class ModemCore(MessageService):
         else:
             form, args = "write", split_args(m.group(3))
         handler = self._handlers.get(name)
+        if handler is None and name in self.profile.vendor_commands:
+            return Reply()  # a vendor setting the simulator accepts without effect
         if handler is None:
             return Reply(final="ERROR")  # unknown command: a syntax error, plain ERROR
         try:
@@ -193,12 +222,14 @@ class ModemCore(MessageService):
             return Reply(final=self.cms(311) if sms else self.cme(11))
         return Reply(final=self.cms(316) if sms else self.cme(12))
 
-    def _identity(self, value: str):
+    def _identity(self, value: str, name: str = ""):
         def handler(core: ModemCore, form: str, args: list[str]) -> Reply:
             if form == "test":
                 return Reply()
             if form != "exec":
                 return Reply(final="ERROR")
+            if name and core.profile.identity_prefix:
+                return Reply(lines=[f'{name}: "{value}"'])  # padded, quoted dialect
             return Reply(lines=[value])
         return handler
 
@@ -236,10 +267,10 @@ class ModemCore(MessageService):
         return Reply(final=self.cme(16))
 
     def _cgmi(self, form: str, args: list[str]) -> Reply:
-        return self._identity(self.profile.manufacturer)(self, form, args)
+        return self._identity(self.profile.manufacturer, "+CGMI")(self, form, args)
 
     def _cgmm(self, form: str, args: list[str]) -> Reply:
-        return self._identity(self.profile.model)(self, form, args)
+        return self._identity(self.profile.model, "+CGMM")(self, form, args)
 
     def _cgmr(self, form: str, args: list[str]) -> Reply:
         return self._identity(self.profile.revision)(self, form, args)

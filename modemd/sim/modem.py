@@ -58,13 +58,17 @@ class SimulatedModem:
                  operator: str = "Telekom.de", own_number: str = "+4915112345678",
                  profile: str = "generic", seed: int | None = None, pin: str | None = None,
                  first_message_ref: int = 0, command_latency: float = 0.0,
-                 pdu_log: bool | str | Path = True) -> None:
+                 pdu_log: bool | str | Path = True, boot_seconds: float | None = None,
+                 force_chatter: bool = False) -> None:
         """Configure a modem whose tty will appear at `path` once started.
 
         `pin` locks the SIM until AT+CPIN gives it; `first_message_ref` is the TP-MR of the
         first accepted PDU; `command_latency` delays answers to every other command;
         `pdu_log` is the JSON-lines file of received PDUs (True: `<path>.pdus.jsonl`,
-        False: none).
+        False: none). `profile` names the modem family played (modemd.sim.profiles);
+        `boot_seconds` overrides how long its SIM/SMS stack stays busy after power-on;
+        `force_chatter` keeps its status URCs coming inside answers even after the command
+        that should switch them off (a firmware that ignores it).
         """
         self.path = Path(path)
         self.name = self.path.name
@@ -72,6 +76,10 @@ class SimulatedModem:
         identity = Identity(imei=imei, imsi=imsi, operator=operator, own_number=own_number)
         self._core = ModemCore(self.profile, identity, pin=pin,
                                first_message_ref=first_message_ref)
+        self._core.force_chatter = force_chatter
+        self._boot_seconds = (self.profile.boot_seconds if boot_seconds is None
+                              else boot_seconds)
+        self._boot_until: float | None = None
         self._port = PtyPort(self.path)
         self._latency = latency
         self._command_latency = command_latency
@@ -275,10 +283,11 @@ class SimulatedModem:
         """Direct deliveries (+CMT/+CDS) still waiting for AT+CNMA (with AT+CSMS=1)."""
         return self._call(lambda: self._core.unacked)
 
-    def deliver_stored(self, pdu_hex: str, storage: str = "SM") -> int | None:
+    def deliver_stored(self, pdu_hex: str, storage: str | None = None) -> int | None:
         """An SMS-DELIVER arrives from the network, routed as AT+CNMI says.
 
-        Stored in `storage` (with +CMTI if <mt> is 1 or 3) and its index returned; with
+        Stored in `storage` (default: the receive storage <mem3> that AT+CPMS chose), with
+        +CMTI if <mt> is 1 or 3, and its index returned; with
         <mt>=2 it is written as +CMT with the PDU instead, not stored, and None returned.
         """
         def deliver() -> int | None:
@@ -339,7 +348,23 @@ class SimulatedModem:
         log.info("%s: plugged in at %s → %s", self.name, self.path, self._port.slave_name)
         for line in self.profile.boot_urcs:
             self._outbuf += self._core.frame_urc(line)
+        if self._boot_seconds > 0:
+            self._core.booting = True
+            self._boot_until = time.monotonic() + self._boot_seconds
+        else:
+            self._end_boot()
         self._flush()
+
+    def _end_boot(self) -> None:
+        self._core.booting = False
+        self._boot_until = None
+        for line in self.profile.ready_urcs:
+            self._outbuf += self._core.frame_urc(line)
+
+    @property
+    def chatter_sent(self) -> int:
+        """Status lines slipped into answers so far."""
+        return self._call(lambda: self._core.chatter_sent)
 
     def _do_unplug(self) -> None:
         # The unplug falls between bytes: what the modem already sent reaches the host first.
@@ -352,6 +377,7 @@ class SimulatedModem:
         self._pdu_length = None
         self._pdu_buf.clear()
         self._core.power_on()
+        self._boot_until = None
         log.info("%s: unplugged", self.name)
 
     # --- serving thread
@@ -377,6 +403,9 @@ class SimulatedModem:
                 poller.register(master, select.POLLIN | (select.POLLOUT if self._outbuf else 0))
         if self._scheduled:
             due = max(0.0, self._scheduled[0][0] - now)
+            timeout = due if timeout is None else min(timeout, due)
+        if self._boot_until is not None:
+            due = max(0.0, self._boot_until - now)
             timeout = due if timeout is None else min(timeout, due)
         events = poller.poll(None if timeout is None else timeout * 1000 + 1)
         for fd, mask in events:
@@ -428,6 +457,8 @@ class SimulatedModem:
 
     def _pump(self) -> None:
         """Release due answers, then handle buffered input while no answer is pending."""
+        if self._boot_until is not None and time.monotonic() >= self._boot_until:
+            self._end_boot()
         while self._port.is_open:
             now = time.monotonic()
             while self._scheduled and self._scheduled[0][0] <= now:
@@ -489,6 +520,9 @@ class SimulatedModem:
                 log.debug("%s: hanging on %s", self.name, line)
                 return
         core = self._core
+        if core.booting and self.profile.silent_while_booting:
+            log.debug("%s: booting, no answer to %s", self.name, line)
+            return
         if core.settings.echo:
             self._outbuf += line.encode("latin-1") + b"\r"
         try:

@@ -100,13 +100,16 @@ class MessageService:
         return Reply(lines=[f'+CSCA: "{number}",{145 if number.startswith("+") else 129}'])
 
     def _csms(self, form: str, args: list[str]) -> Reply:
+        modes = self.profile.csms_modes
+        if modes is None:
+            return Reply(final="ERROR")  # an old phone: no AT+CSMS at all
         if form == "test":
-            return Reply(lines=["+CSMS: (0,1)"])
+            return Reply(lines=["+CSMS: (" + ",".join(map(str, modes)) + ")"])
         if form == "read":
             return Reply(lines=[f"+CSMS: {self.settings.csms},1,1,1"])
         if form == "write":
             value = int(args[0] or 0)
-            if value not in (0, 1):
+            if value not in modes:
                 return Reply(final=self.cms(303))
             self.settings.csms = value
             return Reply(lines=["+CSMS: 1,1,1"])
@@ -138,6 +141,8 @@ class MessageService:
 
     def _cnmi(self, form: str, args: list[str]) -> Reply:
         ranges = self.profile.cnmi_ranges
+        if ranges is None:
+            return Reply(final="ERROR")  # no new-message indications on this device
         if form == "test":
             parts = ("(" + ",".join(map(str, r)) + ")" for r in ranges)
             return Reply(lines=["+CNMI: " + ",".join(parts)])
@@ -228,7 +233,9 @@ class MessageService:
         msg = self.storage[mem].get(index)
         if msg is None:
             return Reply()  # an empty slot: most modems answer a bare OK
-        lines = [f"+CMGR: {msg.stat},,{tpdu_length(msg.pdu_hex)}", msg.pdu_hex]
+        header = self.profile.cmgr_header.format(stat=msg.stat,
+                                                 length=tpdu_length(msg.pdu_hex))
+        lines = [header, msg.pdu_hex]
         if msg.stat == REC_UNREAD:
             msg.stat = REC_READ
         return Reply(lines=lines)
@@ -279,7 +286,7 @@ class MessageService:
                 return index
         raise ValueError(f"simulated storage {mem} is full")
 
-    def deliver(self, pdu_hex: str, storage: str = "SM"
+    def deliver(self, pdu_hex: str, storage: str | None = None
                 ) -> tuple[int | None, list[tuple[str, str | None]]]:
         """An SMS-DELIVER arrives: route it as AT+CNMI <mt> says.
 
@@ -291,7 +298,7 @@ class MessageService:
             if self.settings.csms == 1:
                 self.unacked += 1  # phase 2+: the TE must acknowledge with AT+CNMA
             return None, [(f"+CMT: ,{tpdu_length(pdu_hex)}", pdu_hex)]
-        mem = storage.upper()
+        mem = (storage or self.cpms[2]).upper()  # by default where AT+CPMS put <mem3>
         index = self._store(mem, pdu_hex, REC_UNREAD)
         urcs: list[tuple[str, str | None]] = []
         if mt != 0:
