@@ -8,7 +8,8 @@ A costly character is one of:
 - "extension": in the GSM 03.38 extension table (€ [ ] { } \\ ^ ~ | and form feed): it counts
   as two septets;
 - "national": a letter of the national single shift table the text is sent with: it counts as
-  two septets, and the table's header costs a few septets per part;
+  two septets, and the table's header costs a few septets per part (letters of a national
+  locking shift table cost one septet and are not costly);
 - "ucs2": not in GSM 03.38 (nor in an enabled national table): it forces the whole message
   into UCS-2, 70 instead of 160 characters per SMS.
 
@@ -27,7 +28,7 @@ from typing import Any
 
 from modemd.gsm7 import EXTENSION, char_septets
 from modemd.optimize import REPLACEMENTS, optimize
-from modemd.segments import DEFAULT_MAX_CHARACTERS, Segmentation, split_text
+from modemd.segments import DEFAULT_MAX_CHARACTERS, Segmentation, gsm7_costs, split_text
 
 _PLAIN = "a"  # a one-septet stand-in for "this character, made cheap"
 
@@ -57,7 +58,8 @@ class Analysis:
     optimized_text: str
     optimized_segments: int
     national_language: str | None  # the national single shift table used, if any
-    national_saving: int  # parts saved by that table compared with UCS-2
+    national_saving: int  # parts saved by the national table(s) compared with none
+    national_locking_language: str | None = None  # the national locking shift table used
 
     def to_json(self) -> dict[str, Any]:
         """The JSON object of `POST /api/v1/analyze`."""
@@ -77,6 +79,7 @@ class Analysis:
             "optimized_segments": self.optimized_segments,
             "national_language": self.national_language,
             "national_saving": self.national_saving,
+            "national_locking_language": self.national_locking_language,
             "count": count_label(self.units, self.segments),
         }
 
@@ -96,35 +99,38 @@ def units_of(text: str, encoding: str) -> int:
 
 def analyze(
     text: str, *, national: Sequence[str] = (),
-    max_characters: int = DEFAULT_MAX_CHARACTERS,
+    max_characters: int = DEFAULT_MAX_CHARACTERS, locking: bool = False,
 ) -> Analysis:
-    """Analyse `text` as modemd would send it (with the national tables in `national`).
+    """Analyse `text` as modemd would send it (with the national tables in `national`, and
+    their locking shift tables if `locking`).
 
     Raises TextError ("empty_text", "text_too_long", "invalid_text") like split_text.
     """
-    seg = split_text(text, max_characters, national)
-    costly = _costly(text, seg, national, max_characters)
-    optimized = optimize(text, national=national, max_characters=max_characters)
+    seg = split_text(text, max_characters, national, locking)
+    costly = _costly(text, seg, national, max_characters, locking)
+    optimized = optimize(text, national=national, max_characters=max_characters,
+                         locking=locking)
     optimized_segments = (
         seg.segments if optimized == text
-        else split_text(optimized, max_characters, national).segments
+        else split_text(optimized, max_characters, national, locking).segments
     )
     national_saving = 0
-    if seg.language is not None:
+    if seg.language is not None or seg.locking is not None:
         national_saving = split_text(text, max_characters).segments - seg.segments
     return Analysis(
         encoding=seg.encoding, characters=seg.characters, units=seg.units,
         segments=seg.segments, remaining=seg.remaining, segment_ends=seg.segment_ends,
         costly=costly, optimized_text=optimized, optimized_segments=optimized_segments,
         national_language=seg.language, national_saving=national_saving,
+        national_locking_language=seg.locking,
     )
 
 
 def _costly(
-    text: str, seg: Segmentation, national: Sequence[str], max_characters: int,
+    text: str, seg: Segmentation, national: Sequence[str], max_characters: int, locking: bool,
 ) -> tuple[CostlyChar, ...]:
     def segments_of(variant: str) -> int:
-        return split_text(variant, max_characters, national).segments
+        return split_text(variant, max_characters, national, locking).segments
 
     out: list[CostlyChar] = []
     if seg.encoding == "ucs2":
@@ -134,8 +140,9 @@ def _costly(
         for i in forcing:
             out.append(CostlyChar(text[i], i, "ucs2", saving, REPLACEMENTS.get(text[i])))
         return tuple(out)
-    for i, ch in enumerate(text):
-        if char_septets(ch) == 1:
+    costs = gsm7_costs(text, single=seg.language, locking=seg.locking) or []
+    for i, (ch, cost) in enumerate(zip(text, costs, strict=True)):
+        if cost == 1:
             continue
         kind = "extension" if ch in EXTENSION else "national"
         saving = max(seg.segments - segments_of(text[:i] + _PLAIN + text[i + 1:]), 0)

@@ -98,7 +98,7 @@ def _parser() -> argparse.ArgumentParser:
     an.add_argument("text")
     an.add_argument("--json", action="store_true", help="print the API's JSON answer")
     an.add_argument("--config", help="config file for sms.max_length and "
-                    "sms.national_language_tables (default: $MODEMD_CONFIG, then "
+                    "sms.national_language_tables/national_locking (default: $MODEMD_CONFIG, then "
                     "/etc/modemd/modemd.toml if it exists)")
     an.set_defaults(func=cmd_analyze)
 
@@ -314,7 +314,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     cfg = load_config(path) if explicit or path.exists() else parse_config({})
     try:
         a = analyze(args.text, national=cfg.sms.national_language_tables,
-                    max_characters=cfg.sms.max_length)
+                    max_characters=cfg.sms.max_length, locking=cfg.sms.national_locking)
     except TextError as exc:
         print(f"modemd: {exc.code}: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -322,9 +322,11 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         print(json.dumps(a.to_json(), ensure_ascii=False, indent=2))
         return EXIT_OK
     encoding = "GSM-7" if a.encoding == "gsm7" else "UCS-2 (Unicode)"
-    if a.national_language:
-        encoding += (f" with the national table {a.national_language!r} "
-                     f"(saves {a.national_saving} SMS)")
+    tables = [f"the national table {a.national_language!r}"] if a.national_language else []
+    if a.national_locking_language:
+        tables.insert(0, f"the locking shift table {a.national_locking_language!r}")
+    if tables:
+        encoding += f" with {' and '.join(tables)} (saves {a.national_saving} SMS)"
     unit = "septets" if a.encoding == "gsm7" else "UTF-16 units"
     print(f"{a.to_json()['count']}  {encoding}")
     print(f"{a.characters} characters, {a.units} {unit}, {a.segments} SMS, "

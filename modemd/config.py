@@ -139,6 +139,7 @@ class SmsConfig:
     retry_attempts: int = 5
     retry_backoff: float = 5.0
     national_language_tables: tuple[str, ...] = ()
+    national_locking: bool = False  # also the locking shift tables of those languages
 
 
 @dataclass(frozen=True)
@@ -590,6 +591,7 @@ _TABLES: dict[str, dict[str, _Key]] = {
         "retry_attempts": _Key("retry_attempts", _integer(0)),
         "retry_backoff": _Key("retry_backoff", _number(0, MAX_RETRY_BACKOFF)),
         "national_language_tables": _Key("national_language_tables", _national_tables),
+        "national_locking": _Key("national_locking", _boolean),
     },
     "smtp": {
         "host": _Key("host", _mail_host),

@@ -85,6 +85,7 @@ class Daemon:
                          log_content=cfg.daemon.log_content,
                          sweep_interval=cfg.inbound.sweep_minutes * 60 or 300.0,
                          national=cfg.sms.national_language_tables,
+                         national_locking=cfg.sms.national_locking,
                          startup_timeout=m.startup_timeout, poll_interval=m.poll_interval,
                          usb_id=m.usb_id or None)
             for m in cfg.modems
@@ -107,6 +108,7 @@ class Daemon:
         self._start_receiving()
         self.templates = TemplateService(
             TemplateStore(self.db), clock=self.clock, national=cfg.sms.national_language_tables,
+            national_locking=cfg.sms.national_locking,
             max_length=cfg.sms.max_length,
             defaults={"praxis": cfg.practice.name, "telefon": cfg.practice.phone,
                       "link": cfg.practice.booking_link},
@@ -125,6 +127,7 @@ class Daemon:
             max_length=cfg.sms.max_length, clock=self.clock, on_queued=self.dispatcher.notify,
             accept=self.accounting.accept, optimize_characters=cfg.sms.optimize_characters,
             national=cfg.sms.national_language_tables, templates=self.templates,
+            national_locking=cfg.sms.national_locking,
             is_blocked=self.optout.is_blocked,
             max_days_ahead=cfg.schedule.max_days_ahead, on_planned=self.scheduler.rearm,
         )

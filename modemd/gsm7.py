@@ -1,8 +1,9 @@
 """GSM 03.38 (3GPP TS 23.038 §6.2.1) default alphabet, extension table and septet packing.
 
 Pure functions only. The alphabet is the one every handset understands without national
-language shift tables. An opt-in national single shift table (modemd.national) replaces only
-the extension table, so encode/decode take the extension table to use as a parameter.
+language shift tables. An opt-in national single shift table (modemd.national) replaces the
+extension table, a national locking shift table the basic table, so encode/decode take the
+tables to use as parameters.
 """
 
 from __future__ import annotations
@@ -59,18 +60,22 @@ def is_gsm7(text: str) -> bool:
     return all(ch in _BASIC_INDEX or ch in EXTENSION for ch in text)
 
 
-def encode_septets(text: str, extension: Mapping[str, int] = EXTENSION) -> list[int]:
+def encode_septets(
+    text: str, extension: Mapping[str, int] = EXTENSION, basic: Mapping[str, int] | None = None,
+) -> list[int]:
     """Map `text` to septet values; extension characters become ESC + code.
 
     `extension` is the table reached through ESC: the default extension table or a national
-    single shift table. Raises CodecError naming the first character that has no
-    representation.
+    single shift table. `basic` (character -> septet) replaces the default alphabet when a
+    national locking shift table is in use. Raises CodecError naming the first character that
+    has no representation.
     """
+    index = _BASIC_INDEX if basic is None else basic
     out: list[int] = []
     for i, ch in enumerate(text):
-        basic = _BASIC_INDEX.get(ch)
-        if basic is not None:
-            out.append(basic)
+        basic_code = index.get(ch)
+        if basic_code is not None:
+            out.append(basic_code)
             continue
         ext = extension.get(ch)
         if ext is None:
@@ -79,11 +84,14 @@ def encode_septets(text: str, extension: Mapping[str, int] = EXTENSION) -> list[
     return out
 
 
-def decode_septets(septets: Sequence[int], extension: Mapping[int, str] | None = None) -> str:
+def decode_septets(
+    septets: Sequence[int], extension: Mapping[int, str] | None = None, basic: str = BASIC,
+) -> str:
     """Map septet values back to text. Never raises for values 0..127.
 
     `extension` maps the code after ESC to a character (default: the extension table; a
-    national single shift table when the UDH names one).
+    national single shift table when the UDH names one). `basic` is the table of single
+    septets, indexed by value: the default alphabet or a national locking shift table.
 
     23.038 §6.2.1.1: an escape followed by a code the extension table does not define is shown
     as the basic-table character of that code; ESC ESC (escape to a further table we do not
@@ -96,7 +104,7 @@ def decode_septets(septets: Sequence[int], extension: Mapping[int, str] | None =
     while i < n:
         s = septets[i] & 0x7F
         if s != ESC:
-            out.append(BASIC[s])
+            out.append(basic[s])
             i += 1
             continue
         if i + 1 >= n:
@@ -106,7 +114,7 @@ def decode_septets(septets: Sequence[int], extension: Mapping[int, str] | None =
         if nxt == ESC:
             out.append(" ")
         else:
-            out.append(by_septet.get(nxt, BASIC[nxt]))
+            out.append(by_septet.get(nxt, basic[nxt]))
         i += 2
     return "".join(out)
 

@@ -52,13 +52,15 @@ class MessageService:
     `accept` stores a valid message (default: MessageStore.add; the daemon passes
     Accounting.accept, which applies the monthly limits). `optimize_characters` is the
     default of a request's `optimize`; `national` the national single shift tables the
-    channels encode with, so the part count stored here is the one that is sent.
+    channels encode with (and `national_locking` whether their locking shift tables may be
+    used too), so the part count stored here is the one that is sent.
     """
 
     def __init__(
         self, store: MessageStore, *, default_region: str, max_length: int, clock: Clock,
         on_queued: Callable[[], None] = lambda: None, accept: Accept | None = None,
         optimize_characters: bool = False, national: Sequence[str] = (),
+        national_locking: bool = False,
         templates: Renderer | None = None,
         is_blocked: Callable[[str], bool] = lambda _number: False,
         max_days_ahead: int | None = None, on_planned: Callable[[], None] = lambda: None,
@@ -72,6 +74,7 @@ class MessageService:
         self.accept: Accept = accept or store.add
         self.optimize_characters = optimize_characters
         self.national = tuple(national)
+        self.national_locking = national_locking
         self.templates = templates
         self.max_days_ahead = max_days_ahead   # horizon for send_at (None: no limit)
         self.on_planned = on_planned           # a scheduled or expiring message was added
@@ -128,8 +131,9 @@ class MessageService:
             split_text(text, self.max_length)
             if do_optimize:
                 # The optimized text is what is stored and sent, and what the answer shows.
-                text = optimize(text, national=self.national, max_characters=self.max_length)
-            seg = split_text(text, self.max_length, self.national)
+                text = optimize(text, national=self.national, max_characters=self.max_length,
+                                locking=self.national_locking)
+            seg = split_text(text, self.max_length, self.national, self.national_locking)
         except TextError as exc:
             raise ValidationError(exc.code, str(exc), text_field) from None
         send_at = _parse_send_at(req.send_at)

@@ -13,8 +13,9 @@ letters, …) are not in the table. Rules of `optimize`:
 - a text that is already GSM-7 is returned unchanged (extension characters such as € carry
   meaning and stay; they cost two septets, not the encoding);
 - the replacements are applied only when the result needs no UCS-2 at all (GSM-7, or a
-  national single shift table when enabled; on a tie in parts segments.split_text may still
-  send that as UCS-2) and needs no more SMS parts than the original;
+  national single or locking shift table when enabled; on a tie in parts
+  segments.split_text may still send that as UCS-2) and needs no more SMS parts than the
+  original;
   otherwise the original text is kept whole, so optimization never grows a message and never
   changes one it cannot make cheaper;
 - with national tables enabled, letters of an enabled table (Turkish ş, Spanish ó, …) are
@@ -28,8 +29,8 @@ from collections.abc import Container, Sequence
 
 from modemd.errors import TextError
 from modemd.gsm7 import is_gsm7
-from modemd.national import TABLES
-from modemd.segments import DEFAULT_MAX_CHARACTERS, national_costs, split_text
+from modemd.national import LOCKING_TABLES, TABLES
+from modemd.segments import DEFAULT_MAX_CHARACTERS, gsm7_costs, split_text
 
 
 def _same(chars: str, replacement: str) -> dict[str, str]:
@@ -112,6 +113,7 @@ def replace_all(text: str, keep: Container[str] = ()) -> str:
 
 def optimize(
     text: str, *, national: Sequence[str] = (), max_characters: int = DEFAULT_MAX_CHARACTERS,
+    locking: bool = False,
 ) -> str:
     """The text to send with character optimization on (see the module docstring).
 
@@ -120,20 +122,35 @@ def optimize(
     if not text or is_gsm7(text):
         return text
     try:
-        before = split_text(text, len(text), national).segments
+        before = split_text(text, len(text), national, locking).segments
     except TextError:
         return text
-    # Candidates in order of preference: keep an enabled national table's letters, then
-    # replace everything the table knows.
-    candidates = [replace_all(text, TABLES[code].chars) for code in national]
+    # Candidates in order of preference: keep an enabled national table's letters (with
+    # locking on, those of its locking and single shift tables), then replace everything the
+    # table knows.
+    candidates = [replace_all(text, LOCKING_TABLES[code].chars.keys() | TABLES[code].chars)
+                  for code in national if locking and code in LOCKING_TABLES]
+    candidates += [replace_all(text, TABLES[code].chars) for code in national]
     candidates.append(replace_all(text))
     best, best_segments = text, before + 1
     for candidate in candidates:
         if candidate == text or not candidate or len(candidate) > max_characters:
             continue
-        if not (is_gsm7(candidate) or any(national_costs(candidate, c) for c in national)):
+        if not (is_gsm7(candidate) or _fits_a_table(candidate, national, locking)):
             continue
-        segments = split_text(candidate, len(candidate), national).segments
+        segments = split_text(candidate, len(candidate), national, locking).segments
         if segments < best_segments:
             best, best_segments = candidate, segments
     return best
+
+
+def _fits_a_table(text: str, national: Sequence[str], locking: bool) -> bool:
+    """Whether `text` is GSM-7 with one of the enabled national tables (no UCS-2 needed)."""
+    singles: list[str | None] = [None, *national]
+    for code in national:
+        if gsm7_costs(text, single=code) is not None:
+            return True
+        if locking and code in LOCKING_TABLES and any(
+                gsm7_costs(text, single=s, locking=code) is not None for s in singles):
+            return True
+    return False

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta, timezone
 
 from modemd.errors import CodecError
 from modemd.gsm7 import (
+    BASIC,
     EXTENSION,
     decode_septets,
     encode_septets,
@@ -21,7 +22,14 @@ from modemd.gsm7 import (
     pack_septets,
     unpack_septets,
 )
-from modemd.national import BY_NLI, IEI_SINGLE_SHIFT, TABLES
+from modemd.national import (
+    BY_NLI,
+    IEI_LOCKING_SHIFT,
+    IEI_SINGLE_SHIFT,
+    LOCKING_BY_NLI,
+    LOCKING_TABLES,
+    TABLES,
+)
 from modemd.segments import DEFAULT_MAX_CHARACTERS, split_text
 
 # TP-MTI values (23.040 §9.2.3.1), by direction.
@@ -85,6 +93,7 @@ class UserData:
     concat: Concat | None
     raw: bytes
     language: str | None = None  # national single shift table named by IE 0x24 ("tr", …)
+    locking_language: str | None = None  # national locking shift table named by IE 0x25
 
 
 @dataclass(frozen=True)
@@ -252,6 +261,16 @@ def _shift_ie(language: str | None) -> bytes:
     return bytes([IEI_SINGLE_SHIFT, 1, table.nli])
 
 
+def _locking_ie(locking: str | None) -> bytes:
+    """The National Language Locking Shift IE (23.040 §9.2.3.24.16), or nothing."""
+    if locking is None:
+        return b""
+    table = LOCKING_TABLES.get(locking)
+    if table is None:
+        raise CodecError(f"unknown national locking shift table: {locking!r}")
+    return bytes([IEI_LOCKING_SHIFT, 1, table.nli])
+
+
 def _udh(*ies: bytes) -> bytes:
     """UDHL + the information elements, or nothing when there are none."""
     body = b"".join(ies)
@@ -260,11 +279,13 @@ def _udh(*ies: bytes) -> bytes:
 
 def _encode_user_data(
     text: str, encoding: str, udh: bytes, language: str | None = None,
+    locking: str | None = None,
 ) -> tuple[int, bytes]:
     """(DCS, TP-UDL + TP-UD) for one part; CodecError if it does not fit 140 octets."""
     if encoding == "gsm7":
         extension = TABLES[language].chars if language else EXTENSION
-        septets = encode_septets(text, extension)
+        basic = LOCKING_TABLES[locking].chars if locking else None
+        septets = encode_septets(text, extension, basic)
         header_septets = math.ceil(len(udh) * 8 / 7)
         fill = header_septets * 7 - len(udh) * 8
         body = udh + pack_septets(septets, fill)
@@ -296,15 +317,17 @@ def encode_submit_parts(
     message_ref: int = 0,
     max_characters: int = DEFAULT_MAX_CHARACTERS,
     national: Sequence[str] = (),
+    locking: bool = False,
 ) -> list[SubmitPdu]:
     """SMS-SUBMIT PDUs for `text` to `to` ("+E.164" or a national digit string).
 
     The text is split by segments.split_text (TextError for empty/too long texts); parts of a
     multipart message carry an 8-bit concatenation IE with reference `concat_ref & 0xFF`.
-    `national` enables national single shift tables (see segments.split_text); when one is
-    used, every part carries its IE 0x24.
+    `national` enables national single shift tables, `locking` also their locking shift
+    tables (see segments.split_text); every part carries the IE of each table used (0x24
+    single shift, 0x25 locking shift, in that order after the concatenation IE).
     """
-    seg = split_text(text, max_characters, national)
+    seg = split_text(text, max_characters, national, locking)
     if seg.segments > 255:
         raise CodecError(f"{seg.segments} parts do not fit an 8-bit concatenation IE")
     if not 0 <= message_ref <= 0xFF:
@@ -317,7 +340,7 @@ def encode_submit_parts(
     if status_report:
         first |= _SRR
     address = _encode_number(to)
-    shift = _shift_ie(seg.language)
+    shift = _shift_ie(seg.language) + _locking_ie(seg.locking)
     pdus: list[SubmitPdu] = []
     for seq, part in enumerate(seg.parts, start=1):
         concat = b""
@@ -325,7 +348,7 @@ def encode_submit_parts(
             concat = _concat_ie(Concat(concat_ref & 0xFF, seg.segments, seq))
         udh = _udh(concat, shift)
         fo = first | (_UDHI if udh else 0)
-        dcs, ud = _encode_user_data(part, seg.encoding, udh, seg.language)
+        dcs, ud = _encode_user_data(part, seg.encoding, udh, seg.language, seg.locking)
         tpdu = bytes([fo, message_ref]) + address + bytes([0x00, dcs]) + vp + ud
         pdus.append(SubmitPdu("00" + tpdu.hex().upper(), len(tpdu), seq, seg.segments))
     return pdus
@@ -339,18 +362,21 @@ def encode_deliver(
     concat: Concat | None = None,
     encoding: str | None = None,
     language: str | None = None,
+    locking: str | None = None,
 ) -> str:
     """One SMS-DELIVER as hex with an empty SMSC field ("00"), as a network would deliver it.
 
     `sender` is "+E.164", a national digit string or an alphanumeric name (up to 11 GSM-7
     characters). `encoding` is "gsm7" or "ucs2" (default: gsm7 when the text allows).
-    `language` names a national single shift table for a GSM-7 text. The text must fit one
-    part (with `concat`'s UDH if given); otherwise CodecError.
+    `language` names a national single shift table, `locking` a national locking shift table
+    for a GSM-7 text. The text must fit one part (with `concat`'s UDH if given); otherwise
+    CodecError.
     """
     if encoding is None:
-        encoding = "gsm7" if is_gsm7(text) or language else "ucs2"
-    udh = _udh(_concat_ie(concat) if concat is not None else b"", _shift_ie(language))
-    dcs, ud = _encode_user_data(text, encoding, udh, language)
+        encoding = "gsm7" if is_gsm7(text) or language or locking else "ucs2"
+    udh = _udh(_concat_ie(concat) if concat is not None else b"", _shift_ie(language),
+               _locking_ie(locking))
+    dcs, ud = _encode_user_data(text, encoding, udh, language, locking)
     fo = _MTI_DELIVER | _MMS | (_UDHI if udh else 0)
     tpdu = bytes([fo]) + _encode_address(sender) + bytes([0x00, dcs])
     tpdu += _encode_timestamp(timestamp) + ud
@@ -490,10 +516,11 @@ def _dcs_alphabet(dcs: int) -> tuple[str, bool]:
     return "gsm7", False
 
 
-def _parse_udh(udh: bytes) -> tuple[Concat | None, str | None]:
-    """The concatenation IE and the national single shift table named in a UDH."""
+def _parse_udh(udh: bytes) -> tuple[Concat | None, str | None, str | None]:
+    """The concatenation IE and the national single and locking shift tables named in a UDH."""
     concat: Concat | None = None
     language: str | None = None
+    locking: str | None = None
     i = 0
     while i < len(udh):
         if i + 2 > len(udh):
@@ -509,6 +536,11 @@ def _parse_udh(udh: bytes) -> tuple[Concat | None, str | None]:
             table = BY_NLI.get(data[0])
             language = table.code if table else None
             continue
+        if iei == IEI_LOCKING_SHIFT and length == 1:
+            # An NLI without a table here keeps the default alphabet, as above.
+            locking_table = LOCKING_BY_NLI.get(data[0])
+            locking = locking_table.code if locking_table else None
+            continue
         if iei == _IEI_CONCAT_8 and length == 3:
             ref, total, seq, bits = data[0], data[1], data[2], 8
         elif iei == _IEI_CONCAT_16 and length == 4:
@@ -519,7 +551,7 @@ def _parse_udh(udh: bytes) -> tuple[Concat | None, str | None]:
         # whole IE is to be ignored.
         if total >= 1 and 1 <= seq <= total:
             concat = Concat(ref, total, seq, bits)
-    return concat, language
+    return concat, language, locking
 
 
 def _read_user_data(r: _Reader, dcs: int, udhi: bool) -> UserData:
@@ -534,7 +566,7 @@ def _read_user_data(r: _Reader, dcs: int, udhi: bool) -> UserData:
         if 1 + udhl > len(ud):
             raise CodecError("UDH runs past the user data")
         udh = ud[1 : 1 + udhl]
-    concat, language = _parse_udh(udh) if udhi else (None, None)
+    concat, language, locking = _parse_udh(udh) if udhi else (None, None, None)
     header_octets = len(udh) + 1 if udhi else 0
 
     if alphabet == "gsm7" and not compressed:
@@ -546,7 +578,9 @@ def _read_user_data(r: _Reader, dcs: int, udhi: bool) -> UserData:
         septets = unpack_septets(body, udl - header_septets, fill)
         raw = body[: math.ceil((fill + 7 * len(septets)) / 8)]
         shift = TABLES[language].by_septet if language else None
-        return UserData(decode_septets(septets, shift), "gsm7", concat, raw, language)
+        basic = LOCKING_TABLES[locking].septets if locking else BASIC
+        return UserData(decode_septets(septets, shift, basic), "gsm7", concat, raw, language,
+                        locking)
 
     if udl > len(ud):
         raise CodecError(f"TP-UDL {udl} exceeds the {len(ud)} octets present")

@@ -18,6 +18,15 @@
   4 octets: 155 septets left) and 11 with the concatenation IE (9 octets: 149 left). A
   national table is used only when it needs fewer parts than UCS-2; on a tie UCS-2 wins,
   because every phone shows it right.
+- Opt-in national locking shift tables (Turkish, Portuguese; `locking=True`): the table
+  replaces the basic alphabet, so the language's letters cost one septet; its IE (0x25) is
+  3 octets like the single shift IE, and both may be present (a locking table for the letters
+  plus a single shift table for rarer ones). The septets left follow from the header length
+  (gsm7_septets_left): one IE 155 / 149 per part, both 152 / 146. Locking combinations are
+  tried for the enabled languages that have a locking table, each alone and with every
+  enabled single shift table, and one is used only when it needs fewer parts than every
+  safer choice (UCS-2, then a single shift table): a phone that ignores IE 0x25 shows the
+  whole message wrong, not just a few letters.
 """
 
 from __future__ import annotations
@@ -26,15 +35,32 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from modemd.errors import TextError
-from modemd.gsm7 import char_septets, is_gsm7
-from modemd.national import TABLES
+from modemd.gsm7 import EXTENSION, char_septets, is_gsm7
+from modemd.national import LOCKING_TABLES, TABLES
 
-GSM7_SINGLE = 160
-GSM7_PART = 153
+CONCAT_IE_OCTETS = 5  # IEI 0x00, length 3, reference, total, sequence
+SHIFT_IE_OCTETS = 3  # IEI 0x24 or 0x25, length 1, National Language Identifier
+
+
+def gsm7_septets_left(ie_octets: int) -> int:
+    """Septets of text that fit one SMS whose UDH holds `ie_octets` octets of IEs (0: no UDH).
+
+    The UDH (UDHL octet + IEs) is followed by fill bits up to the next septet boundary
+    (23.040 §9.2.3.24), so it takes ceil(octets * 8 / 7) of the 160 septets.
+    """
+    if ie_octets == 0:
+        return 160
+    return 160 - -(-(1 + ie_octets) * 8 // 7)
+
+
+GSM7_SINGLE = gsm7_septets_left(0)  # 160
+GSM7_PART = gsm7_septets_left(CONCAT_IE_OCTETS)  # 153
 UCS2_SINGLE = 70
 UCS2_PART = 67
-NATIONAL_SINGLE = 155
-NATIONAL_PART = 149
+NATIONAL_SINGLE = gsm7_septets_left(SHIFT_IE_OCTETS)  # 155
+NATIONAL_PART = gsm7_septets_left(CONCAT_IE_OCTETS + SHIFT_IE_OCTETS)  # 149
+BOTH_SHIFTS_SINGLE = gsm7_septets_left(2 * SHIFT_IE_OCTETS)  # 152
+BOTH_SHIFTS_PART = gsm7_septets_left(CONCAT_IE_OCTETS + 2 * SHIFT_IE_OCTETS)  # 146
 DEFAULT_MAX_CHARACTERS = 600
 
 
@@ -49,6 +75,7 @@ class Segmentation:
     segment_ends: tuple[int, ...]  # per part: code-point index (exclusive) where it ends
     remaining: int  # units still free in the last part
     language: str | None = None  # national single shift table ("tr", "es", "pt"), if any
+    locking: str | None = None  # national locking shift table ("tr", "pt"), if any
 
     @property
     def segments(self) -> int:
@@ -66,12 +93,15 @@ def _ucs2_units(ch: str) -> int:
 
 def split_text(
     text: str, max_characters: int = DEFAULT_MAX_CHARACTERS, national: Sequence[str] = (),
+    locking: bool = False,
 ) -> Segmentation:
     """Choose the encoding of `text` and split it into SMS parts.
 
     `national` lists the national single shift tables that may be used ("tr", "es", "pt";
-    none by default). Raises TextError "empty_text" for an empty text, "text_too_long" for
-    more than `max_characters` code points, "invalid_text" for an unpaired surrogate.
+    none by default); `locking` also allows the locking shift tables of those languages
+    ("tr", "pt"), alone or with a single shift table. Raises TextError "empty_text" for an
+    empty text, "text_too_long" for more than `max_characters` code points, "invalid_text"
+    for an unpaired surrogate.
     """
     if not text:
         raise TextError("empty_text", "the text is empty")
@@ -91,6 +121,19 @@ def split_text(
         seg = _split(text, "gsm7", costs_or_none, NATIONAL_SINGLE, NATIONAL_PART, code)
         if seg.segments < best.segments:
             best = seg
+    if not locking:
+        return best
+    for lock in (code for code in national if code in LOCKING_TABLES):
+        # Locking alone first: on a tie the shorter header and the default extension table win.
+        for single in (None, *national):
+            costs_or_none = gsm7_costs(text, single=single, locking=lock)
+            if costs_or_none is None:
+                continue
+            ies = SHIFT_IE_OCTETS * (2 if single else 1)
+            seg = _split(text, "gsm7", costs_or_none, gsm7_septets_left(ies),
+                         gsm7_septets_left(CONCAT_IE_OCTETS + ies), single, lock)
+            if seg.segments < best.segments:
+                best = seg
     return best
 
 
@@ -99,12 +142,35 @@ def national_costs(text: str, code: str) -> list[int] | None:
 
     Basic-table characters cost 1, characters of the national table 2 (ESC + code).
     """
-    table = TABLES[code].chars
-    costs: list[int] = []
+    return gsm7_costs(text, single=code)
+
+
+def gsm7_costs(
+    text: str, *, single: str | None = None, locking: str | None = None,
+) -> list[int] | None:
+    """Septets per character with the given shift tables, or None if a character is missing.
+
+    `locking` names the locking shift table used as the basic table (default: the GSM 03.38
+    alphabet), `single` the single shift table reached through ESC (default: the extension
+    table). Basic characters cost 1, shifted ones 2 (ESC + code).
+    """
+    extension = TABLES[single].chars if single else EXTENSION
+    if locking is None:
+        costs: list[int] = []
+        for ch in text:
+            if char_septets(ch) == 1:
+                costs.append(1)
+            elif ch in extension:
+                costs.append(2)
+            else:
+                return None
+        return costs
+    basic = LOCKING_TABLES[locking].chars
+    costs = []
     for ch in text:
-        if char_septets(ch) == 1:
+        if ch in basic:
             costs.append(1)
-        elif ch in table:
+        elif ch in extension:
             costs.append(2)
         else:
             return None
@@ -113,12 +179,12 @@ def national_costs(text: str, code: str) -> list[int] | None:
 
 def _split(
     text: str, encoding: str, costs: list[int], single: int, per_part: int,
-    language: str | None,
+    language: str | None, locking: str | None = None,
 ) -> Segmentation:
     units = sum(costs)
     if units <= single:
         return Segmentation(encoding, len(text), units, (text,), (len(text),), single - units,
-                            language)
+                            language, locking)
 
     parts: list[str] = []
     ends: list[int] = []
@@ -133,4 +199,4 @@ def _split(
     parts.append(text[start:])
     ends.append(len(text))
     return Segmentation(encoding, len(text), units, tuple(parts), tuple(ends), per_part - used,
-                        language)
+                        language, locking)

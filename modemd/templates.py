@@ -38,13 +38,14 @@ class TemplateService:
 
     def __init__(
         self, store: TemplateStore, *, defaults: Mapping[str, str], clock: Clock,
-        national: Sequence[str] = (), max_length: int = 600,
+        national: Sequence[str] = (), max_length: int = 600, national_locking: bool = False,
     ):
         self.store = store
         # Configured practice values ({praxis}, {telefon}, {link}); empty ones are not set.
         self.defaults = {k: v for k, v in defaults.items() if v}
         self.clock = clock
         self.national = tuple(national)
+        self.national_locking = national_locking
         self.max_length = max_length
 
     def seed(self) -> int:
@@ -64,7 +65,8 @@ class TemplateService:
         values = {**SAMPLE_VALUES, **self.defaults}
         text = render(template.text, values)
         try:
-            analysis = analyze(text, national=self.national, max_characters=self.max_length)
+            analysis = analyze(text, national=self.national, max_characters=self.max_length,
+                               locking=self.national_locking)
         except TextError:
             analysis = None
         return Counted(template, tuple(placeholders_in(template.text)), text, analysis)

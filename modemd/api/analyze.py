@@ -30,7 +30,8 @@ def install(r: Routes) -> None:
             raise ApiError(422, "invalid_type", "text must be a string", "text")
         try:
             result = analyze(text, national=ctx.messages.national,
-                             max_characters=ctx.messages.max_length)
+                             max_characters=ctx.messages.max_length,
+                             locking=ctx.messages.national_locking)
         except TextError as exc:
             raise ApiError(422, exc.code, str(exc), "text") from None
         return result.to_json()

@@ -106,12 +106,13 @@ class ModemChannel(Channel):
         self, name: str, port: str, *, baudrate: int = 115200, pin: str = "",
         send_timeout: float = 120.0, command_timeout: float = 10.0, log_content: bool = False,
         sweep_interval: float = DEFAULT_SWEEP_INTERVAL,
-        national: tuple[str, ...] = (),
+        national: tuple[str, ...] = (), national_locking: bool = False,
         startup_timeout: float = DEFAULT_STARTUP_TIMEOUT, usb_id: str | None = None,
         poll_interval: float = DEFAULT_POLL_INTERVAL,
     ):
         super().__init__()
         self.national = national  # national single shift tables the encoder may use
+        self.national_locking = national_locking  # and their locking shift tables
         self.name = name
         self.port = port
         self.baudrate = baudrate
@@ -189,7 +190,7 @@ class ModemChannel(Channel):
             pdus = encode_submit_parts(
                 message.to, message.text, concat_ref=message.concat_ref,
                 status_report=message.status_report, validity_minutes=message.validity_minutes,
-                national=self.national,
+                national=self.national, locking=self.national_locking,
             )
         except CodecError as exc:
             raise SendError("encoding_failed", str(exc), temporary=False) from exc
