@@ -166,6 +166,19 @@ def test_the_analysis_route_needs_a_login_and_counts_like_the_api(box: Running):
     assert status == 422 and "text_too_long" in body
 
 
+def test_sending_from_the_form_stops_when_the_webui_key_is_revoked(box: Running):
+    staff = Client(box.daemon.url)
+    staff.login()
+    status, headers, _ = staff.request("POST", "/send", {
+        "to": NUMBER, "text": "Hallo", "csrf_token": staff.token("/send")})
+    assert status == 303 and headers["Location"].endswith("?notice=sent")
+    assert box.daemon.keys.revoke("webui", utcnow())
+    status, _, body = staff.request("POST", "/send", {
+        "to": NUMBER, "text": "Noch eine", "csrf_token": staff.token("/send")})
+    assert status == 403 and "abgeschaltet" in body
+    assert len(box.daemon.message_service.list(None, _all())) == 1
+
+
 def test_the_throttle_locks_after_five_failures_and_unlocks_after_a_minute():
     now = [1000.0]
     throttle = LoginThrottle(now=lambda: now[0])

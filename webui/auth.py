@@ -40,7 +40,7 @@ def install(web: Web) -> None:
             log.warning("login refused for %r from %s: locked for %.0f s", name, ip, wait)
             return req.render("login.tpl", status=429, name=name, next=target, notice="",
                               error=req.t("login_locked", seconds=math.ceil(wait)))
-        user = web.ctx.users.verify(name, password) if name and password else None
+        user = web.ctx.users.verify(name, password)  # always: same timing for any input
         if user is None:
             web.throttle.failed(ip, name)
             log.warning("failed login for %r from %s", name, ip)

@@ -99,6 +99,9 @@ TEXTS: dict[str, tuple[str, str]] = {
                 "e.g. 0171 1234567 or +49 171 1234567"),
     "webui_key_hint": ("SMS aus dem Dashboard erscheinen in der Statistik unter „webui“.",
                        "SMS from the dashboard appear in the statistics as “webui”."),
+    "webui_key_revoked": ("Senden aus dem Dashboard ist abgeschaltet (Schlüssel „webui“ "
+                          "widerrufen).",
+                          "Sending from the dashboard is switched off (key “webui” revoked)."),
     # replies
     "received_at": ("Empfangen", "Received"),
     "sender": ("Absender", "Sender"),

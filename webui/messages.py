@@ -78,9 +78,12 @@ def install(web: Web) -> None:
     def send(req: Request) -> str:
         values = {"to": req.form("to").strip(), "text": req.form("text"),
                   "send_at": req.form("send_at").strip()}
+        key = web.webui_key()
+        if key.revoked:
+            return _form(req, web, values, req.t("webui_key_revoked"), 403)
         try:
             send_at = _local_time(values["send_at"], web)
-            msg, _ = ctx.messages.submit(web.webui_key_id(), Submission(
+            msg, _ = ctx.messages.submit(key.id, Submission(
                 to=values["to"], text=values["text"], send_at=send_at))
         except ValidationError as exc:
             return _form(req, web, values, error_text(exc.code, str(exc), req.lang), 422)

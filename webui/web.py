@@ -23,7 +23,7 @@ from modemd.clock import Clock
 from modemd.inbound import InboundService
 from modemd.messaging import MessageService
 from modemd.reminders import ReminderService
-from modemd.store.keys import KeyStore
+from modemd.store.keys import ApiKey, KeyStore
 from modemd.store.users import UserStore
 from webui.i18n import LANGS, status_label, time_formatter, translator
 from webui.security import SESSION_COOKIE, LoginThrottle, Session, Sessions
@@ -137,13 +137,11 @@ class Web:
         self.sessions = Sessions(ctx.secret)
         self.throttle = throttle or LoginThrottle()
         self.tz = ZoneInfo(ctx.timezone)
-        self._webui_key_id: int | None = None
 
-    def webui_key_id(self) -> int:
-        """The id of the "webui" API key (made on first use)."""
-        if self._webui_key_id is None:
-            self._webui_key_id = self.ctx.keys.ensure(WEBUI_KEY, self.ctx.clock.now()).id
-        return self._webui_key_id
+    def webui_key(self) -> ApiKey:
+        """The "webui" API key that owns messages sent here (made on first use; read each
+        time, so revoking it with `modemd key revoke webui` stops sending at once)."""
+        return self.ctx.keys.ensure(WEBUI_KEY, self.ctx.clock.now())
 
     def page(self, method: str, path: str, *, auth: bool = True
              ) -> Callable[[Callable[..., str]], Callable[..., str]]:
@@ -178,7 +176,8 @@ class Web:
                     raise Forbidden()
             if auth and not session.logged_in:
                 target = bottle.request.fullpath if bottle.request.method == "GET" else "/"
-                raise Redirect("/login?" + bottle.urlencode({"next": target}))
+                params = {"next": target, **({"lang": asked} if asked in LANGS else {})}
+                raise Redirect("/login?" + bottle.urlencode(params))
             body = fn(req, **kwargs)
         except Redirect as r:
             self._set_cookie(req.session)
