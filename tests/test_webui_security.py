@@ -226,3 +226,31 @@ def _all():  # type: ignore[no-untyped-def]
     from modemd.store.messages import MessageFilter
 
     return MessageFilter(limit=100)
+
+
+def test_message_list_filters_and_pages(box: Running):
+    later = _planned(box, 52)
+    box.api.wait_final(box.api.send("+491719999999", "Sofort")["id"])
+    staff = Client(box.daemon.url)
+    staff.login()
+
+    def rows(path: str) -> tuple[list[int], str]:
+        status, _, body = staff.request("GET", path)
+        assert status == 200, path
+        return [int(i) for i in re.findall(r'<tr data-id="(\d+)"', body)], body
+
+    ids, body = rows("/messages")
+    assert len(ids) == 50 and ids == sorted(ids, reverse=True)
+    older = re.search(r'href="(/messages\?cursor=\d+)" id="older"', body).group(1)  # type: ignore[union-attr]
+    rest, body = rows(older.replace("&amp;", "&"))
+    assert len(rest) == 3 and 'id="older"' not in body
+    assert sorted(ids + rest) == sorted([*later, max(later) + 1])
+    assert rows("/messages?status=sent")[0] == [max(later) + 1]
+    assert rows("/messages?to=0171+9999999")[0] == [max(later) + 1]
+    assert len(rows("/messages?status=scheduled&to=%2B491711234567")[0]) == 50
+    today = utcnow().date()
+    assert rows(f"/messages?from={today + timedelta(days=2)}")[0] == []
+    assert len(rows(f"/messages?until={today + timedelta(days=1)}")[0]) == 50
+    ids, body = rows("/messages?status=bogus")
+    assert ids == [] and "Ungültiger Filter: Status" in body
+    assert staff.request("GET", "/messages/99999")[0] == 404
