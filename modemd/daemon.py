@@ -39,7 +39,8 @@ from modemd.store.reports import ReportStore
 from modemd.store.schedule import ScheduleStore
 from modemd.templates import TemplateService
 from modemd.webhooks import WebhookService
-from webui.app import create_webui
+from webui.app import WebContext, create_webui
+from webui.security import load_or_create_secret
 
 log = logging.getLogger("modemd.daemon")
 # waitress warns whenever a request waits for a free worker thread: normal under a burst.
@@ -158,7 +159,12 @@ class Daemon:
             templates=self.templates, accounting=self.accounting,
             reminders=self.reminder_service,
         )))
-        root.merge(create_webui())
+        root.merge(create_webui(WebContext(
+            users=self.users, keys=self.keys, messages=self.message_service, clock=self.clock,
+            secret=load_or_create_secret(cfg.daemon.data_dir), timezone=cfg.daemon.timezone,
+            channels=self.channels, reminders=self.reminder_service, inbound=self.inbound,
+            accounting=self.accounting,
+        )))
         install_error_handlers(root)
         self._server = create_server(root, host=cfg.daemon.host, port=cfg.daemon.port,
                                      threads=8, ident="modemd", clear_untrusted_proxy_headers=True)

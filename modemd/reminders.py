@@ -87,13 +87,14 @@ class ReminderService:
         return reminder
 
     # --- the planned list --------------------------------------------------------------------
-    def planned(self, key_id: int, *, since: datetime | None, until: datetime | None,
+    def planned(self, key_id: int | None, *, since: datetime | None, until: datetime | None,
                 after: tuple[datetime, int] | None, limit: int) -> list[PlannedItem]:
         return self.schedule.planned(key_id, since=since, until=until, after=after,
                                      limit=limit)
 
-    def remove(self, key_id: int, ids: object) -> Removal:
-        """Remove a selection of planned messages atomically ("Auswahl entfernen")."""
+    def remove(self, key_id: int | None, ids: object) -> Removal:
+        """Remove a selection of planned messages atomically ("Auswahl entfernen"); key_id
+        None: of any key (the dashboard)."""
         if not isinstance(ids, list) or not ids:
             raise ValidationError("invalid_ids", "ids must be a non-empty list of message ids",
                                   "ids")

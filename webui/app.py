@@ -1,41 +1,36 @@
-"""The web dashboard. For now a start page without patient data; login, the message
-overview and settings arrive with the dashboard issue (see README, "Not built yet")."""
+"""The web dashboard for the reception desk: login, sent and planned SMS, a send form with a
+live counter, replies, statistics and modems. German by default, English on request.
+
+Pages are thin: they call the services the API uses (messaging, reminders, inbound,
+accounting) and render Bottle SimpleTemplates, which HTML-escape every `{{value}}`.
+"""
 
 from __future__ import annotations
 
-import html
-
 import bottle
 
-_PAGE = """<!doctype html>
-<html lang="{lang}"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>modemd</title></head>
-<body style="font-family: sans-serif; max-width: 40em; margin: 3em auto;">
-<h1>modemd</h1>
-<p>{lead}</p>
-<p>{api}: <code>/api/v1</code> &middot; <a href="/healthz">/healthz</a></p>
-</body></html>"""
+from webui import auth, info, messages, scheduled
+from webui.security import LoginThrottle
+from webui.web import SECURITY_HEADERS, STATIC, Web, WebContext
 
-_TEXTS = {
-    "de": ("Die SMS-Box läuft. Das Dashboard mit Anmeldung folgt in einer späteren Version.",
-           "Schnittstelle für die Praxissoftware"),
-    "en": ("The SMS box is running. The dashboard with login follows in a later version.",
-           "API for the practice software"),
-}
+__all__ = ["WebContext", "create_webui"]
+
+FEATURES = [auth, messages, scheduled, info]
 
 
-def create_webui() -> bottle.Bottle:
-    """The dashboard app; mounted at `/` by the daemon."""
-    app = bottle.Bottle()
+def create_webui(ctx: WebContext, *, throttle: LoginThrottle | None = None) -> bottle.Bottle:
+    """The dashboard app; the daemon merges it into the root app (routes carry full paths)."""
+    web = Web(ctx, throttle=throttle)
+    for feature in FEATURES:
+        feature.install(web)
 
-    @app.get("/")
-    def index() -> str:
-        lang = "en" if bottle.request.query.get("lang") == "en" else "de"
-        lead, api = _TEXTS[lang]
-        bottle.response.set_header("Content-Security-Policy", "default-src 'self'")
-        bottle.response.set_header("X-Frame-Options", "DENY")
-        bottle.response.set_header("X-Content-Type-Options", "nosniff")
-        return _PAGE.format(lang=lang, lead=html.escape(lead), api=html.escape(api))
+    @web.app.get("/static/<name:re:[a-z0-9_-]+\\.(?:css|js|svg)>")
+    def static(name: str) -> bottle.HTTPResponse:
+        res = bottle.static_file(name, root=str(STATIC))
+        for header, value in SECURITY_HEADERS.items():
+            if header != "Cache-Control":
+                res.set_header(header, value)
+        res.set_header("Cache-Control", "no-cache")
+        return res
 
-    return app
+    return web.app
