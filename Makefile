@@ -30,6 +30,7 @@ test: sysdeps $(BIN)/modemd
 
 bench: $(BIN)/modemd
 	$(BIN)/python bench/send_throughput.py
+	$(BIN)/python bench/api_throughput.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info
