@@ -23,7 +23,9 @@
     if (data.costly && data.costly.length) {
       var chars = [];
       data.costly.forEach(function (c) {
-        if (chars.indexOf(c.char) < 0) { chars.push(c.char); }
+        // Quoted, so that a dash or a space reads as the character it is.
+        var shown = "\u201E" + c.char + "\u201C";
+        if (chars.indexOf(shown) < 0) { chars.push(shown); }
       });
       parts.push(out.dataset.costly + ": " + chars.join(" "));
     }
