@@ -142,7 +142,8 @@ class Daemon:
             clock=self.clock, default_region=cfg.sms.default_region,
             max_length=cfg.sms.max_length, max_days_ahead=cfg.schedule.max_days_ahead,
             on_planned=planned, is_blocked=self.optout.is_blocked,
-            render=self.templates.render,
+            render=self.templates.render, national=cfg.sms.national_language_tables,
+            national_locking=cfg.sms.national_locking,
         )
         for channel in self.channels:
             channel.start()

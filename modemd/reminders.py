@@ -40,6 +40,7 @@ class ReminderService:
         on_planned: Callable[[], None] = lambda: None,
         is_blocked: Callable[[str], bool] = lambda _number: False,
         render: Callable[[object, object], str] | None = None,
+        national: tuple[str, ...] = (), national_locking: bool = False,
     ):
         self.reminders = reminders
         self.schedule = schedule
@@ -51,6 +52,10 @@ class ReminderService:
         self.on_planned = on_planned
         self.is_blocked = is_blocked
         self.render = render
+        # The same tables the modem channel encodes with, so the planned part count is the
+        # one that is sent (and billed).
+        self.national = national
+        self.national_locking = national_locking
 
     # --- reminders ---------------------------------------------------------------------------
     def save(self, key_id: int, reference: object, body: dict, *, create_only: bool
@@ -121,7 +126,7 @@ class ReminderService:
         if not text.strip():
             raise ValidationError("empty_text", "the reminder text is empty", "text")
         try:
-            seg = split_text(text, max_characters=self.max_length)
+            seg = split_text(text, self.max_length, self.national, self.national_locking)
         except TextError as exc:
             raise ValidationError(exc.code, str(exc), "text") from None
         if appointment <= now:

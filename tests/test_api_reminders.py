@@ -221,3 +221,16 @@ def test_reminder_text_from_a_template_with_the_appointment_filled_in(start_daem
     status, err = api.call("POST", "/api/v1/reminders", {
         **body, "reference": "T-2", "values": {"nmae": "x"}})
     assert status == 422 and err["error"]["field"].startswith("values")
+
+
+def test_reminder_part_count_uses_the_national_tables_the_modem_sends_with(start_daemon):
+    api = start_daemon(0, sms={"national_language_tables": ["tr"]}).api
+    text = ("Sayın Ayşe Yılmaz, yarın saat 09:30'da diş hekimi randevunuz var. "
+            "Gelemeyecekseniz lütfen bir gün önceden arayın. Teşekkürler!")
+    status, analysis = api.call("POST", "/api/v1/analyze", {"text": text})
+    assert status == 200 and analysis["encoding"] == "gsm7"
+    status, r = api.call("POST", "/api/v1/reminders", {**reminder(), "text": text,
+                                                        "leads": ["24h"]})
+    assert status == 201, r
+    planned = api.message(r["messages"][0]["id"])
+    assert planned["segments"] == analysis["segments"] == 1
