@@ -89,7 +89,7 @@ def main() -> None:
     p.add_argument("--batch", type=int, default=0,
                    help="messages per POST /api/v1/messages/batch (0: one per request)")
     p.add_argument("--profile", metavar="SVG",
-                   help="record the daemon with py-spy into this flame graph")
+                   help="record the daemon with py-spy (.svg: flame graph, else collapsed stacks)")
     args = p.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         port = free_port()
@@ -119,7 +119,9 @@ def main() -> None:
             spy = None
             if args.profile:
                 spy = subprocess.Popen([str(Path(sys.executable).parent / "py-spy"), "record",
-                                        "-o", args.profile, "-p", str(daemon.pid), "-r", "200"])
+                                        "-o", args.profile, "-p", str(daemon.pid), "-r", "200",
+                                        "--gil", "-f", "flamegraph" if args.profile.endswith(".svg")
+                                        else "raw"])
                 time.sleep(1)
             cpu0 = _cpu(daemon.pid)
             t0 = time.monotonic()

@@ -155,7 +155,8 @@ class Daemon:
         root.merge(create_webui())
         install_error_handlers(root)
         self._server = create_server(root, host=cfg.daemon.host, port=cfg.daemon.port,
-                                     threads=8, ident="modemd", clear_untrusted_proxy_headers=True)
+                                     threads=cfg.daemon.http_threads, ident="modemd",
+                                     clear_untrusted_proxy_headers=True)
         self._server_thread = threading.Thread(target=self._serve, name="http", daemon=True)
         self._server_thread.start()
         log.info("modemd listening on %s with %d modem(s)", self.url, len(self.channels))

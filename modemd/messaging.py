@@ -117,8 +117,8 @@ class MessageService:
         if not text.strip():
             raise ValidationError("empty_text", "the message text is empty", text_field)
         try:
-            split_text(text, self.max_length)
             if do_optimize:
+                split_text(text, self.max_length)  # the length rule applies to what was sent
                 # The optimized text is what is stored and sent, and what the answer shows.
                 text = optimize(text, national=self.national, max_characters=self.max_length)
             seg = split_text(text, self.max_length, self.national)

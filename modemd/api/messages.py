@@ -27,6 +27,7 @@ from modemd.store.messages import Message, MessageFilter
 
 def message_json(m: Message) -> dict[str, Any]:
     """The message object of DESIGN.md (plus its parts, one per PDU)."""
+    units = units_of(m.text, m.encoding)
     return {
         "id": m.id,
         "to": m.to,
@@ -35,8 +36,8 @@ def message_json(m: Message) -> dict[str, Any]:
         "status_label": label(m.status),
         "encoding": m.encoding,
         "segments": m.segments,
-        "units": units_of(m.text, m.encoding),
-        "count": count_label(units_of(m.text, m.encoding), m.segments),
+        "units": units,
+        "count": count_label(units, m.segments),
         "reference": m.reference,
         "created_at": to_iso(m.created_at),
         "send_at": to_iso(m.send_at),
