@@ -121,7 +121,8 @@ class Daemon:
         self.message_service = MessageService(
             self.messages, default_region=cfg.sms.default_region,
             max_length=cfg.sms.max_length, clock=self.clock, on_queued=self.dispatcher.notify,
-            accept=self.accounting.accept, optimize_characters=cfg.sms.optimize_characters,
+            accept=self.accounting.accept, accept_many=self.accounting.accept_many,
+            optimize_characters=cfg.sms.optimize_characters,
             national=cfg.sms.national_language_tables, templates=self.templates,
             is_blocked=self.optout.is_blocked,
             max_days_ahead=cfg.schedule.max_days_ahead, on_planned=self.scheduler.rearm,

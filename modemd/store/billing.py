@@ -14,6 +14,7 @@ parts the network never saw.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
@@ -76,6 +77,14 @@ class BillingStore:
         """
         with self.db.transaction() as conn:
             return self.add_in(conn, new, now, limits)
+
+    def add_many_within_limits(
+        self, items: Sequence[tuple[NewMessage, Limits]], now: datetime,
+    ) -> list[tuple[Message, bool]]:
+        """add_within_limits for each, in order, in ONE transaction: a message counts against
+        the limits of the ones after it, exactly as if they had come one by one."""
+        with self.db.transaction() as conn:
+            return [self.add_in(conn, new, now, limits) for new, limits in items]
 
     def add_in(
         self, conn: sqlite3.Connection, new: NewMessage, now: datetime, limits: Limits,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -103,6 +104,11 @@ class MessageStore:
                 if row is not None:
                     return self._get(conn, row["id"]), False
             return insert_message(conn, new, now), True
+
+    def add_many(self, news: Sequence[NewMessage], now: datetime) -> list[tuple[Message, bool]]:
+        """`add` for each, all in one transaction (one commit for a batch)."""
+        with self.db.transaction():
+            return [self.add(new, now) for new in news]
 
     def stored(self, conn: sqlite3.Connection, message_id: int) -> Message:
         """Inside a transaction of another store module: one message as stored."""
