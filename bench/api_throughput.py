@@ -88,6 +88,8 @@ def main() -> None:
     p.add_argument("--clients", type=int, default=8)
     p.add_argument("--batch", type=int, default=0,
                    help="messages per POST /api/v1/messages/batch (0: one per request)")
+    p.add_argument("--threads", type=int, default=0,
+                   help="daemon.http_threads of the daemon (0: the default)")
     p.add_argument("--profile", metavar="SVG",
                    help="record the daemon with py-spy (.svg: flame graph, else collapsed stacks)")
     args = p.parse_args()
@@ -95,7 +97,8 @@ def main() -> None:
         port = free_port()
         cfg = Path(tmp) / "modemd.toml"
         cfg.write_text(f'[daemon]\ndata_dir = "{tmp}/data"\nlisten = "127.0.0.1:{port}"\n'
-                       'log_level = "WARNING"\n')
+                       'log_level = "WARNING"\n'
+                       + (f"http_threads = {args.threads}\n" if args.threads else ""))
         modemd = [sys.executable, "-m", "modemd"]
         key = subprocess.run([*modemd, "key", "create", "bench", "--config", str(cfg)],
                              capture_output=True, text=True, check=True,
@@ -140,7 +143,8 @@ def main() -> None:
             daemon.send_signal(signal.SIGTERM)
             daemon.wait(timeout=30)
     print(json.dumps({
-        "clients": args.clients, "batch": args.batch, "accepted": accepted,
+        "clients": args.clients, "batch": args.batch, "threads": args.threads or "default",
+        "accepted": accepted,
         "elapsed_s": round(elapsed, 2),
         "accepted_per_s": round(accepted / elapsed, 1),
         "daemon_cpu_s": round(cpu, 2), "daemon_cpu_ms_per_message": round(cpu / accepted * 1000, 3),
