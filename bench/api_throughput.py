@@ -1,10 +1,12 @@
 """How many messages per second the API accepts (committed to SQLite before each answer).
 
-Run by hand:  .venv/bin/python bench/api_throughput.py [--messages N] [--clients C]
+Run by hand:  .venv/bin/python bench/api_throughput.py [--messages N] [--clients C] [--batch N]
 
 The daemon runs as its own process (`modemd run --config …`, no modems, so every message
 stays queued and only the accept path is measured); C client processes with keep-alive
-connections POST messages as fast as the answers come.
+connections POST messages as fast as the answers come, to numbers drawn at random from 5,000
+distinct valid German mobile numbers (in the three ways patient records write them), so no
+cache can live off one number. `--batch N` sends N messages per `POST /api/v1/messages/batch`.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import http.client
 import json
 import multiprocessing
 import os
+import random
 import signal
 import subprocess
 import sys
@@ -30,17 +33,52 @@ from tests.conftest import free_port  # noqa: E402
 TEXT = "Erinnerung: Ihr Termin in der Praxis ist morgen um 9:30 Uhr. Bitte absagen: 0123-4567"
 
 
-def client(port: int, key: str, n: int, offset: int, out: multiprocessing.Queue) -> None:
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+# German mobile prefixes and how many subscriber digits follow them (all valid per libphonenumber).
+_PREFIXES = {p: 8 for p in ("151", "152", "157", "159")} | {
+    p: 7 for p in ("160", "162", "163", "170", "171", "172", "173", "174", "175", "176", "177",
+                   "178", "179", "1511", "1512", "1515", "1520", "1522", "1570", "1573", "1590")}
+
+
+def numbers(n: int = 5000, seed: int = 7) -> list[str]:
+    """`n` distinct valid German mobile numbers, written the ways patient records hold them."""
+    rng = random.Random(seed)
+    seen: set[str] = set()
+    out: list[str] = []
+    while len(out) < n:
+        prefix = rng.choice(sorted(_PREFIXES))
+        rest = "".join(rng.choice("0123456789") for _ in range(_PREFIXES[prefix]))
+        if prefix + rest in seen:
+            continue
+        seen.add(prefix + rest)
+        style = len(out) % 3
+        out.append(f"+49{prefix}{rest}" if style == 0 else
+                   f"0{prefix}{rest}" if style == 1 else f"0{prefix} / {rest[:3]} {rest[3:]}")
+    return out
+
+
+def client(port: int, key: str, n: int, offset: int, batch: int,
+           out: multiprocessing.Queue) -> None:
+    """POST `n` messages (one per request, or `batch` per batch request); put the accepted."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
     headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
+    rng = random.Random(offset)
+    spread = numbers()
     ok = 0
-    for i in range(n):
-        body = json.dumps({"to": "+4917612345678", "text": TEXT,
-                           "reference": f"bench-{offset + i}"})
-        conn.request("POST", "/api/v1/messages", body, headers)
-        resp = conn.getresponse()
-        resp.read()
-        ok += resp.status == 201
+    items = [{"to": rng.choice(spread), "text": TEXT, "reference": f"bench-{offset + i}"}
+             for i in range(n)]
+    if batch:
+        for start in range(0, n, batch):
+            body = json.dumps({"messages": items[start:start + batch]})
+            conn.request("POST", "/api/v1/messages/batch", body, headers)
+            resp = conn.getresponse()
+            answer = json.loads(resp.read())
+            ok += sum(r["status"] == 201 for r in answer["results"])
+    else:
+        for item in items:
+            conn.request("POST", "/api/v1/messages", json.dumps(item), headers)
+            resp = conn.getresponse()
+            resp.read()
+            ok += resp.status == 201
     out.put(ok)
 
 
@@ -48,12 +86,19 @@ def main() -> None:
     p = argparse.ArgumentParser()
     p.add_argument("--messages", type=int, default=20000)
     p.add_argument("--clients", type=int, default=8)
+    p.add_argument("--batch", type=int, default=0,
+                   help="messages per POST /api/v1/messages/batch (0: one per request)")
+    p.add_argument("--threads", type=int, default=0,
+                   help="daemon.http_threads of the daemon (0: the default)")
+    p.add_argument("--profile", metavar="SVG",
+                   help="record the daemon with py-spy (.svg: flame graph, else collapsed stacks)")
     args = p.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         port = free_port()
         cfg = Path(tmp) / "modemd.toml"
         cfg.write_text(f'[daemon]\ndata_dir = "{tmp}/data"\nlisten = "127.0.0.1:{port}"\n'
-                       'log_level = "WARNING"\n')
+                       'log_level = "WARNING"\n'
+                       + (f"http_threads = {args.threads}\n" if args.threads else ""))
         modemd = [sys.executable, "-m", "modemd"]
         key = subprocess.run([*modemd, "key", "create", "bench", "--config", str(cfg)],
                              capture_output=True, text=True, check=True,
@@ -71,8 +116,16 @@ def main() -> None:
                     time.sleep(0.1)
             per = args.messages // args.clients
             out: multiprocessing.Queue = multiprocessing.Queue()
-            procs = [multiprocessing.Process(target=client, args=(port, key, per, c * per, out))
+            procs = [multiprocessing.Process(target=client,
+                                             args=(port, key, per, c * per, args.batch, out))
                      for c in range(args.clients)]
+            spy = None
+            if args.profile:
+                spy = subprocess.Popen([str(Path(sys.executable).parent / "py-spy"), "record",
+                                        "-o", args.profile, "-p", str(daemon.pid), "-r", "200",
+                                        "--gil", "-f", "flamegraph" if args.profile.endswith(".svg")
+                                        else "raw"])
+                time.sleep(1)
             cpu0 = _cpu(daemon.pid)
             t0 = time.monotonic()
             for proc in procs:
@@ -83,11 +136,16 @@ def main() -> None:
             for proc in procs:
                 proc.join()
             rss = _rss_mib(daemon.pid)
+            if spy is not None:
+                spy.send_signal(signal.SIGINT)
+                spy.wait(timeout=60)
         finally:
             daemon.send_signal(signal.SIGTERM)
             daemon.wait(timeout=30)
     print(json.dumps({
-        "clients": args.clients, "accepted": accepted, "elapsed_s": round(elapsed, 2),
+        "clients": args.clients, "batch": args.batch, "threads": args.threads or "default",
+        "accepted": accepted,
+        "elapsed_s": round(elapsed, 2),
         "accepted_per_s": round(accepted / elapsed, 1),
         "daemon_cpu_s": round(cpu, 2), "daemon_cpu_ms_per_message": round(cpu / accepted * 1000, 3),
         "daemon_rss_mib": rss, "cores": os.cpu_count(),

@@ -6,6 +6,7 @@ in the month of its send time (`send_at` if scheduled, else when it was accepted
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -61,9 +62,18 @@ class Accounting:
 
     def accept(self, new: NewMessage, now: datetime) -> tuple[Message, bool]:
         """Store `new`, as `rejected` ("monthly_limit") when it does not fit its month."""
+        return self.billing.add_within_limits(new, now, self._limits(new, now))
+
+    def accept_many(
+        self, news: Sequence[NewMessage], now: datetime,
+    ) -> list[tuple[Message, bool]]:
+        """`accept` for each, in order, in one transaction (a batch)."""
+        return self.billing.add_many_within_limits([(n, self._limits(n, now)) for n in news], now)
+
+    def _limits(self, new: NewMessage, now: datetime) -> Limits:
         when = new.send_at if new.send_at is not None and new.send_at > now else now
         start, end = month_window(month_of(when, self.tz), self.tz)
-        return self.billing.add_within_limits(new, now, Limits(self.monthly_limit, start, end))
+        return Limits(self.monthly_limit, start, end)
 
     def current_month(self) -> str:
         """This month ("YYYY-MM") in the configured time zone."""

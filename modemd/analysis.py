@@ -26,7 +26,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from modemd.gsm7 import EXTENSION, char_septets
+from modemd.gsm7 import EXTENSION, char_septets, count_not_basic
 from modemd.optimize import REPLACEMENTS, optimize
 from modemd.segments import DEFAULT_MAX_CHARACTERS, Segmentation, gsm7_costs, split_text
 
@@ -93,7 +93,7 @@ def units_of(text: str, encoding: str) -> int:
     """Billed units of a stored text: septets for "gsm7" (extension and national characters
     count two), UTF-16 code units for "ucs2"."""
     if encoding == "gsm7":
-        return sum(char_septets(ch) or 2 for ch in text)
+        return len(text) + count_not_basic(text)
     return len(text.encode("utf-16-le", "surrogatepass")) // 2
 
 

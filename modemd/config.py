@@ -114,6 +114,7 @@ class DaemonConfig:
     log_level: str = "INFO"
     log_content: bool = False
     retention_days: int = 60
+    http_threads: int = 1  # waitress worker threads; 1 is fastest (see bench/RESULTS.md)
 
     @property
     def host(self) -> str:
@@ -580,6 +581,7 @@ _TABLES: dict[str, dict[str, _Key]] = {
         "log_level": _Key("log_level", _one_of(LOG_LEVELS, upper=True)),
         "log_content": _Key("log_content", _boolean),
         "retention_days": _Key("retention_days", _integer(1)),
+        "http_threads": _Key("http_threads", _integer(1, 64)),
     },
     "sms": {
         "default_region": _Key("default_region", _region),

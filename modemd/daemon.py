@@ -126,7 +126,8 @@ class Daemon:
         self.message_service = MessageService(
             self.messages, default_region=cfg.sms.default_region,
             max_length=cfg.sms.max_length, clock=self.clock, on_queued=self.dispatcher.notify,
-            accept=self.accounting.accept, optimize_characters=cfg.sms.optimize_characters,
+            accept=self.accounting.accept, accept_many=self.accounting.accept_many,
+            optimize_characters=cfg.sms.optimize_characters,
             national=cfg.sms.national_language_tables, templates=self.templates,
             national_locking=cfg.sms.national_locking,
             is_blocked=self.optout.is_blocked,
@@ -168,7 +169,8 @@ class Daemon:
         )))
         install_error_handlers(root)
         self._server = create_server(root, host=cfg.daemon.host, port=cfg.daemon.port,
-                                     threads=8, ident="modemd", clear_untrusted_proxy_headers=True)
+                                     threads=cfg.daemon.http_threads, ident="modemd",
+                                     clear_untrusted_proxy_headers=True)
         self._server_thread = threading.Thread(target=self._serve, name="http", daemon=True)
         self._server_thread.start()
         log.info("modemd listening on %s with %d modem(s)", self.url, len(self.channels))

@@ -8,6 +8,7 @@ tables to use as parameters.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 
 from modemd.errors import CodecError
@@ -55,9 +56,20 @@ def char_septets(ch: str) -> int | None:
     return None
 
 
+# Every character that is not a one-septet character of the basic table (for fast counting).
+_NOT_BASIC = re.compile("[^" + re.escape("".join(_BASIC_INDEX)) + "]")
+_NOT_GSM7 = re.compile("[^" + re.escape("".join(_BASIC_INDEX) + "".join(EXTENSION)) + "]")
+
+
 def is_gsm7(text: str) -> bool:
     """True if every character of `text` is in the default alphabet or its extension table."""
-    return all(ch in _BASIC_INDEX or ch in EXTENSION for ch in text)
+    return _NOT_GSM7.search(text) is None
+
+
+def count_not_basic(text: str) -> int:
+    """How many characters of `text` are not in the basic table (each costs two septets or
+    forces UCS-2)."""
+    return len(_NOT_BASIC.findall(text))
 
 
 def encode_septets(

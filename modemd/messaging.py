@@ -44,21 +44,26 @@ class Renderer(Protocol):
 
 
 Accept = Callable[[NewMessage, datetime], tuple[Message, bool]]
+AcceptMany = Callable[[Sequence[NewMessage], datetime], list[tuple[Message, bool]]]
+Outcome = tuple[Message, bool] | ValidationError  # one item of a batch: stored, or refused
 
 
 class MessageService:
     """Validates requests, commits them and wakes the dispatcher.
 
     `accept` stores a valid message (default: MessageStore.add; the daemon passes
-    Accounting.accept, which applies the monthly limits). `optimize_characters` is the
-    default of a request's `optimize`; `national` the national single shift tables the
-    channels encode with (and `national_locking` whether their locking shift tables may be
-    used too), so the part count stored here is the one that is sent.
+    Accounting.accept, which applies the monthly limits); `accept_many` stores several in one
+    transaction (default: MessageStore.add_many; the daemon passes Accounting.accept_many).
+    `optimize_characters` is the default of a request's `optimize`; `national` the national
+    single shift tables the channels encode with (and `national_locking` whether their
+    locking shift tables may be used too), so the part count stored here is the one that is
+    sent.
     """
 
     def __init__(
         self, store: MessageStore, *, default_region: str, max_length: int, clock: Clock,
         on_queued: Callable[[], None] = lambda: None, accept: Accept | None = None,
+        accept_many: AcceptMany | None = None,
         optimize_characters: bool = False, national: Sequence[str] = (),
         national_locking: bool = False,
         templates: Renderer | None = None,
@@ -72,6 +77,9 @@ class MessageService:
         self.on_queued = on_queued
         self.is_blocked = is_blocked
         self.accept: Accept = accept or store.add
+        self.accept_many: AcceptMany = accept_many or (
+            store.add_many if accept is None else
+            (lambda news, now: [self.accept(n, now) for n in news]))
         self.optimize_characters = optimize_characters
         self.national = tuple(national)
         self.national_locking = national_locking
@@ -85,13 +93,54 @@ class MessageService:
         The message is committed before this returns: an answer means it is on disk.
         A `reference` this key used before answers with that message, whatever the request
         says now (a retry after a lost answer must not fail because a template changed).
+        Raises RecipientBlocked when the number opted out (the message is kept as rejected).
         """
         if isinstance(req.reference, str) and req.reference:
-            stored = self.store.by_reference(key_id, req.reference)
-            if stored is not None:
-                if stored.status == "rejected" and stored.error_code == OPTED_OUT[0]:
-                    raise RecipientBlocked(stored.id, stored.to)
-                return stored, False
+            known = self.store.by_reference(key_id, req.reference)
+            if known is not None:
+                if known.status == "rejected" and known.error_code == OPTED_OUT[0]:
+                    raise RecipientBlocked(known.id, known.to)
+                return known, False
+        now = self.clock.now()
+        message, created = self.accept(self._check(key_id, req, now), now)
+        if message.status == "rejected" and message.error_code == OPTED_OUT[0]:
+            # Kept for the overview, answered as refused (the API maps this to 403).
+            raise RecipientBlocked(message.id, message.to)
+        self._wake([(message, created)])
+        return message, created
+
+    def submit_many(self, key_id: int, reqs: Sequence[Submission]) -> list[Outcome]:
+        """Check every request on its own, commit all valid ones in ONE transaction.
+
+        Returns one outcome per request, in order: (message, created) or the ValidationError
+        that refused it. A stored message may be `rejected` (opted out, monthly limit) like
+        with `submit`; limits are counted item by item inside the transaction. Everything is
+        committed before this returns.
+        """
+        now = self.clock.now()
+        checked: list[NewMessage | ValidationError] = []
+        for req in reqs:
+            try:
+                checked.append(self._check(key_id, req, now))
+            except ValidationError as exc:
+                checked.append(exc)
+        valid = [c for c in checked if isinstance(c, NewMessage)]
+        stored = iter(self.accept_many(valid, now) if valid else [])
+        outcomes: list[Outcome] = [
+            c if isinstance(c, ValidationError) else next(stored) for c in checked]
+        self._wake([o for o in outcomes if not isinstance(o, ValidationError)])
+        return outcomes
+
+    def _wake(self, stored: list[tuple[Message, bool]]) -> None:
+        """Tell the dispatcher (and the scheduler) about newly queued messages."""
+        queued = [m for m, created in stored if created and m.status != "rejected"]
+        if any(m.status == "scheduled" or m.expires_at is not None for m in queued):
+            self.on_planned()
+        if queued:
+            self.on_queued()
+
+    def _check(self, key_id: int, req: Submission, now: datetime) -> NewMessage:
+        """The message a request asks for, or ValidationError naming the field."""
         if not isinstance(req.to, str):
             raise _missing_or_type("to", req.to, "a phone number as a string")
         text_field = "text"
@@ -128,8 +177,8 @@ class MessageService:
         if not text.strip():
             raise ValidationError("empty_text", "the message text is empty", text_field)
         try:
-            split_text(text, self.max_length)
             if do_optimize:
+                split_text(text, self.max_length)  # the length rule applies to what was sent
                 # The optimized text is what is stored and sent, and what the answer shows.
                 text = optimize(text, national=self.national, max_characters=self.max_length,
                                 locking=self.national_locking)
@@ -138,7 +187,6 @@ class MessageService:
             raise ValidationError(exc.code, str(exc), text_field) from None
         send_at = _parse_send_at(req.send_at)
         expires_at = _parse_time(req.expires_at, "expires_at")
-        now = self.clock.now()
         if (send_at is not None and self.max_days_ahead is not None
                 and send_at > now + timedelta(days=self.max_days_ahead)):
             raise ValidationError("too_far_ahead", "send_at is more than "
@@ -148,20 +196,9 @@ class MessageService:
             raise ValidationError("already_expired", "expires_at must be after now and after "
                                   "send_at", "expires_at")
         blocked = self.is_blocked(to)
-        message, created = self.accept(
-            NewMessage(key_id=key_id, to=to, text=text, encoding=seg.encoding,
-                       segments=seg.segments, reference=reference, send_at=send_at,
-                       rejected=OPTED_OUT if blocked else None, expires_at=expires_at),
-            now,
-        )
-        if message.status == "rejected" and message.error_code == OPTED_OUT[0]:
-            # Kept for the overview, answered as refused (the API maps this to 403).
-            raise RecipientBlocked(message.id, to)
-        if created and message.status != "rejected":
-            if message.status == "scheduled" or expires_at is not None:
-                self.on_planned()
-            self.on_queued()
-        return message, created
+        return NewMessage(key_id=key_id, to=to, text=text, encoding=seg.encoding,
+                          segments=seg.segments, reference=reference, send_at=send_at,
+                          rejected=OPTED_OUT if blocked else None, expires_at=expires_at)
 
     def get(self, key_id: int | None, message_id: int) -> Message | None:
         """A message of this key (any key when key_id is None)."""

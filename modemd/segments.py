@@ -35,7 +35,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from modemd.errors import TextError
-from modemd.gsm7 import EXTENSION, char_septets, is_gsm7
+from modemd.gsm7 import EXTENSION, char_septets, count_not_basic, is_gsm7
 from modemd.national import LOCKING_TABLES, TABLES
 
 CONCAT_IE_OCTETS = 5  # IEI 0x00, length 3, reference, total, sequence
@@ -111,6 +111,11 @@ def split_text(
             f"the text has {len(text)} characters, at most {max_characters} are allowed",
         )
     if is_gsm7(text):
+        if count_not_basic(text) == 0:  # the common case: one septet per character
+            if len(text) <= GSM7_SINGLE:
+                return Segmentation("gsm7", len(text), len(text), (text,), (len(text),),
+                                    GSM7_SINGLE - len(text), None)
+            return _split(text, "gsm7", [1] * len(text), GSM7_SINGLE, GSM7_PART, None)
         costs = [char_septets(ch) or 0 for ch in text]
         return _split(text, "gsm7", costs, GSM7_SINGLE, GSM7_PART, None)
     best = _split(text, "ucs2", [_ucs2_units(ch) for ch in text], UCS2_SINGLE, UCS2_PART, None)

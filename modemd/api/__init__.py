@@ -7,13 +7,23 @@ from __future__ import annotations
 
 import bottle
 
-from modemd.api import analyze, blocklist, inbound, messages, reminders, stats, system, templates
+from modemd.api import (
+    analyze,
+    batch,
+    blocklist,
+    inbound,
+    messages,
+    reminders,
+    stats,
+    system,
+    templates,
+)
 from modemd.api.base import ApiContext, ApiError, Routes, install_error_handlers
 from modemd.api.messages import message_json
 
 __all__ = ["ApiContext", "ApiError", "create_api", "install_error_handlers", "message_json"]
 
-FEATURES = [messages, system, analyze, templates, stats, inbound, blocklist, reminders]
+FEATURES = [messages, system, analyze, templates, stats, inbound, blocklist, reminders, batch]
 
 
 def create_api(ctx: ApiContext) -> bottle.Bottle:

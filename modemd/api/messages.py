@@ -24,9 +24,14 @@ from modemd.status import Status, label
 from modemd.store.keys import ApiKey
 from modemd.store.messages import Message, MessageFilter
 
+# The fields of a message to send (POST /api/v1/messages and each item of a batch).
+SEND_FIELDS = frozenset({"to", "text", "send_at", "reference", "optimize", "template", "values",
+                         "expires_at"})
+
 
 def message_json(m: Message) -> dict[str, Any]:
     """The message object of DESIGN.md (plus its parts, one per PDU)."""
+    units = units_of(m.text, m.encoding)
     return {
         "id": m.id,
         "to": m.to,
@@ -35,8 +40,8 @@ def message_json(m: Message) -> dict[str, Any]:
         "status_label": label(m.status),
         "encoding": m.encoding,
         "segments": m.segments,
-        "units": units_of(m.text, m.encoding),
-        "count": count_label(units_of(m.text, m.encoding), m.segments),
+        "units": units,
+        "count": count_label(units, m.segments),
         "reference": m.reference,
         "created_at": to_iso(m.created_at),
         "send_at": to_iso(m.send_at),
@@ -68,8 +73,7 @@ def install(r: Routes) -> None:
     @r.route("POST", "/api/v1/messages")
     def post_message(key: ApiKey) -> Any:
         data = json_body()
-        reject_unknown(data, {"to", "text", "send_at", "reference", "optimize", "template",
-                              "values", "expires_at"})
+        reject_unknown(data, SEND_FIELDS)
         try:
             msg, created = ctx.messages.submit(key.id, Submission(
                 to=data.get("to"), text=data.get("text"), reference=data.get("reference"),

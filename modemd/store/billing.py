@@ -14,12 +14,13 @@ parts the network never saw.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
 from modemd.clock import to_iso
 from modemd.store.db import Database
-from modemd.store.messages import Message, MessageStore, NewMessage
+from modemd.store.messages import Message, MessageStore, NewMessage, insert_message
 
 MONTH_TIME = "COALESCE(m.send_at, m.created_at)"  # matches the index messages_month
 _PARTS_ACCEPTED = (
@@ -75,32 +76,46 @@ class BillingStore:
         the stored message, whatever the limits say now.
         """
         with self.db.transaction() as conn:
-            if new.reference is not None and conn.execute(
-                "SELECT 1 FROM messages WHERE key_id = ? AND reference = ?",
-                (new.key_id, new.reference),
-            ).fetchone():
-                return self.messages.add(new, now)
-            if new.rejected is not None:  # refused for another reason (opted out): never billed
-                return self.messages.add(new, now)
-            row = conn.execute(
-                "SELECT name, monthly_limit FROM api_keys WHERE id = ?", (new.key_id,)
-            ).fetchone()
-            reason = None
-            if row is not None and row["monthly_limit"]:
-                used = _reserved(conn, limits, new.key_id)
-                if used + new.segments > row["monthly_limit"]:
-                    reason = (f"the monthly limit of key {row['name']!r} is reached: "
-                              f"{used} of {row['monthly_limit']} SMS used, "
-                              f"this message needs {new.segments}")
-            if reason is None and limits.global_limit:
-                used = _reserved(conn, limits, None)
-                if used + new.segments > limits.global_limit:
-                    reason = (f"the monthly limit is reached: {used} of "
-                              f"{limits.global_limit} SMS used, this message needs "
-                              f"{new.segments}")
-            if reason is not None:
-                new = replace(new, rejected=("monthly_limit", reason))
-            return self.messages.add(new, now)
+            return self.add_in(conn, new, now, limits)
+
+    def add_many_within_limits(
+        self, items: Sequence[tuple[NewMessage, Limits]], now: datetime,
+    ) -> list[tuple[Message, bool]]:
+        """add_within_limits for each, in order, in ONE transaction: a message counts against
+        the limits of the ones after it, exactly as if they had come one by one."""
+        with self.db.transaction() as conn:
+            return [self.add_in(conn, new, now, limits) for new, limits in items]
+
+    def add_in(
+        self, conn: sqlite3.Connection, new: NewMessage, now: datetime, limits: Limits,
+    ) -> tuple[Message, bool]:
+        """add_within_limits inside the caller's BEGIN IMMEDIATE transaction (a batch)."""
+        # One statement for the key's limit and a stored message with the same reference.
+        row = conn.execute(
+            "SELECT name, monthly_limit, (SELECT id FROM messages WHERE key_id = ?1"
+            " AND reference = ?2) AS existing FROM api_keys WHERE id = ?1",
+            (new.key_id, new.reference),
+        ).fetchone()
+        if row is not None and row["existing"] is not None:
+            return self.messages.stored(conn, row["existing"]), False
+        if new.rejected is not None:  # refused for another reason (opted out): never billed
+            return insert_message(conn, new, now), True
+        reason = None
+        if row is not None and row["monthly_limit"]:
+            used = _reserved(conn, limits, new.key_id)
+            if used + new.segments > row["monthly_limit"]:
+                reason = (f"the monthly limit of key {row['name']!r} is reached: "
+                          f"{used} of {row['monthly_limit']} SMS used, "
+                          f"this message needs {new.segments}")
+        if reason is None and limits.global_limit:
+            used = _reserved(conn, limits, None)
+            if used + new.segments > limits.global_limit:
+                reason = (f"the monthly limit is reached: {used} of "
+                          f"{limits.global_limit} SMS used, this message needs "
+                          f"{new.segments}")
+        if reason is not None:
+            new = replace(new, rejected=("monthly_limit", reason))
+        return insert_message(conn, new, now), True
 
     def reserved(self, start: datetime, end: datetime, key_id: int | None = None) -> int:
         """Parts counted against the limit in [start, end): billed or still queued."""

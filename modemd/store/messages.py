@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -102,31 +103,16 @@ class MessageStore:
                 ).fetchone()
                 if row is not None:
                     return self._get(conn, row["id"]), False
-            scheduled = new.send_at is not None and new.send_at > now
-            status = Status.SCHEDULED if scheduled else Status.PENDING
-            if new.rejected is not None:
-                status = Status.REJECTED
-            due = new.send_at if scheduled else now
-            code, text = new.rejected or (None, None)
-            cur = conn.execute(
-                "INSERT INTO messages (key_id, reference, to_number, text, encoding, segments,"
-                " concat_ref, status, created_at, send_at, due_at, error_code, error_text,"
-                " updated_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (new.key_id, new.reference, new.to, new.text, new.encoding, new.segments,
-                 status.value, to_iso(now), to_iso(new.send_at), to_iso(due), code, text,
-                 to_iso(now), to_iso(new.expires_at)),
-            )
-            message_id = cur.lastrowid
-            assert message_id is not None
-            conn.execute(
-                "UPDATE messages SET concat_ref = ? WHERE id = ?", (message_id % 256, message_id)
-            )
-            conn.executemany(
-                "INSERT INTO message_parts (message_id, seq) VALUES (?, ?)",
-                [(message_id, seq) for seq in range(1, new.segments + 1)],
-            )
-            _history(conn, message_id, status, now, f"{code}: {text}" if code else None)
-            return self._get(conn, message_id), True
+            return insert_message(conn, new, now), True
+
+    def add_many(self, news: Sequence[NewMessage], now: datetime) -> list[tuple[Message, bool]]:
+        """`add` for each, all in one transaction (one commit for a batch)."""
+        with self.db.transaction():
+            return [self.add(new, now) for new in news]
+
+    def stored(self, conn: sqlite3.Connection, message_id: int) -> Message:
+        """Inside a transaction of another store module: one message as stored."""
+        return self._get(conn, message_id)
 
     # --- reading ---------------------------------------------------------------------------
     def get(self, message_id: int, key_id: int | None = None) -> Message | None:
@@ -351,6 +337,65 @@ class MessageStore:
             error_code=r["error_code"], error_text=r["error_text"],
             parts=parts, history=history, expires_at=from_iso(r["expires_at"]),
         )
+
+
+_INSERT = (
+    "INSERT INTO messages (id, key_id, reference, to_number, text, encoding, segments,"
+    " concat_ref, status, created_at, send_at, due_at, error_code, error_text, updated_at,"
+    " expires_at) SELECT n, ?, ?, ?, ?, ?, ?, n % 256, ?, ?, ?, ?, ?, ?, ?, ?"
+    " FROM (SELECT COALESCE(MAX(id), 0) + 1 AS n FROM messages)"
+)
+
+
+def insert_message(conn: sqlite3.Connection, new: NewMessage, now: datetime) -> Message:
+    """Inside a transaction: store `new` (no reference check) and return it as stored.
+
+    The id is chosen in the INSERT itself (what SQLite would pick: the highest + 1) so the
+    concatenation reference (id % 256) needs no second statement; the returned Message is
+    built from the inserted values instead of being read back.
+    """
+    scheduled = new.send_at is not None and new.send_at > now
+    status = Status.SCHEDULED if scheduled else Status.PENDING
+    if new.rejected is not None:
+        status = Status.REJECTED
+    due = new.send_at if scheduled else now
+    code, text = new.rejected or (None, None)
+    created = to_iso(now)
+    cur = conn.execute(_INSERT, (
+        new.key_id, new.reference, new.to, new.text, new.encoding, new.segments,
+        status.value, created, to_iso(new.send_at), to_iso(due), code, text, created,
+        to_iso(new.expires_at)))
+    message_id = cur.lastrowid
+    assert message_id is not None
+    if new.segments == 1:
+        conn.execute("INSERT INTO message_parts (message_id, seq) VALUES (?, 1)", (message_id,))
+    else:
+        conn.executemany(
+            "INSERT INTO message_parts (message_id, seq) VALUES (?, ?)",
+            [(message_id, seq) for seq in range(1, new.segments + 1)],
+        )
+    detail = f"{code}: {text}" if code else None
+    _history(conn, message_id, status, now, detail)
+    # The stored times are millisecond-precise: the returned Message carries the same.
+    stored_now = from_iso(created)
+    assert stored_now is not None
+    return Message(
+        id=message_id, key_id=new.key_id, reference=new.reference, to=new.to, text=new.text,
+        encoding=new.encoding, segments=new.segments, concat_ref=message_id % 256,
+        status=status.value, created_at=stored_now, send_at=_ms(new.send_at),
+        due_at=stored_now if due is now else _ms(due),  # type: ignore[arg-type]
+        attempts=0, channel=None, pinned_channel=None, sent_at=None, delivered_at=None,
+        error_code=code, error_text=text,
+        parts=tuple(Part(seq, "pending", None, None, None)
+                    for seq in range(1, new.segments + 1)),
+        history=(HistoryEntry(status.value, stored_now, detail),),
+        expires_at=_ms(new.expires_at),
+    )
+
+
+def _ms(dt: datetime | None) -> datetime | None:
+    """`dt` as it reads back from the database (UTC, whole milliseconds)."""
+    return from_iso(to_iso(dt))
 
 
 EXPIRED_TEXT = "not sent before its expiry time"
