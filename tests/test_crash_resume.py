@@ -44,19 +44,19 @@ def test_sigkill_mid_message_then_restart_sends_every_part_once(tmp_path):
         api = Api(f"http://127.0.0.1:{port}", key)
         daemon = subprocess.Popen([*MODEMD, "run", "--config", str(cfg)],
                                   stderr=subprocess.DEVNULL)
-        wait_until(lambda: _ready(api), timeout=20)
+        wait_until(lambda: _ready(api), timeout=45)
         msg = api.send("+4917612345678", TEXT)
         assert msg["segments"] == 4
         log = tty / "gsm0.pdus.jsonl"
-        wait_until(lambda: len(_accepted(log)) >= 2, timeout=20)
+        wait_until(lambda: len(_accepted(log)) >= 2, timeout=45)
         daemon.send_signal(signal.SIGKILL)
         daemon.wait(timeout=10)
         time.sleep(0.5)  # the part in flight, if any, is answered to nobody
 
         daemon = subprocess.Popen([*MODEMD, "run", "--config", str(cfg)],
                                   stderr=subprocess.DEVNULL)
-        wait_until(lambda: _ready(api), timeout=20)
-        done = api.wait_final(msg["id"], timeout=30)
+        wait_until(lambda: _ready(api), timeout=45)
+        done = api.wait_final(msg["id"], timeout=60)
         assert done["status"] == "sent"
         assert any(h["detail"] == "resumed after restart" for h in done["history"])
         seqs = collections.Counter(
