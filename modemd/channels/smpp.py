@@ -44,6 +44,8 @@ from modemd.smpp_codec import (
 )
 
 log = logging.getLogger("modemd.smpp")
+# smpplib logs every connect/disconnect at INFO/WARNING on its own; our log says what matters.
+logging.getLogger("modemd.smpp.wire").setLevel(logging.ERROR)
 
 ReceiptHandler = Callable[[str, Receipt, str, str], None]
 """(channel, receipt, raw text, recipient) → commit it (the report service)."""
@@ -109,6 +111,14 @@ class _Client(smpplib.client.Client):
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self.send_lock = threading.Lock()
+        self.last_command: str | None = None
+        self.last_sequence = 0
+
+    def read_pdu(self) -> object:
+        pdu = super().read_pdu()
+        # read_once() swallows an `unbind` from the SMSC: remember it to answer and drop.
+        self.last_command, self.last_sequence = pdu.command, pdu.sequence
+        return pdu
 
     def send_pdu(self, p: object) -> bool:
         with self.send_lock:
@@ -258,12 +268,16 @@ class SmppChannel(Channel):
             try:
                 client.read_once(auto_send_enquire_link=False)
                 last_rx = time.monotonic()
+                if client.last_command == "unbind":
+                    resp = smpplib.smpp.make_pdu("unbind_resp", client=client)
+                    resp.sequence = client.last_sequence
+                    with contextlib.suppress(Exception):
+                        client.send_pdu(resp)
+                    raise smpplib.exceptions.ConnectionError("unbound by the SMSC")
             except TimeoutError:
                 if time.monotonic() - last_rx > 2.5 * self.enquire_link_seconds:
                     raise smpplib.exceptions.ConnectionError("no answer to enquire_link") from None
                 client.send_pdu(smpplib.smpp.make_pdu("enquire_link", client=client))
-            if client.state == smpplib.consts.SMPP_CLIENT_STATE_OPEN and self._bound:
-                raise smpplib.exceptions.ConnectionError("unbound by the SMSC")
 
     def _drop(self, why: str) -> None:
         with self._lock:
