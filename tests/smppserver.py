@@ -8,6 +8,7 @@ receipts and mobile-originated messages. `stop()`/`start()` make it go away and 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import threading
 from collections import deque
@@ -76,10 +77,8 @@ class SmppServer:
             if self._task:
                 self._task.cancel()
             if self._esme is not None:
-                try:
+                with contextlib.suppress(Exception):  # the peer may be gone already
                     await asyncio.wait_for(self._esme.unbind(), 2)
-                except Exception:  # noqa: BLE001 - the peer may be gone already
-                    pass
             if self._server is not None:
                 await self._server.stop()
             self._esme = None
