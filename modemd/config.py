@@ -772,7 +772,9 @@ def _parse_modems(raw: Any, problems: list[str]) -> tuple[ModemConfig, ...]:
         if values is None:
             continue
         name, port = values.get("name", _BAD), values.get("port", _BAD)
-        if name is not _BAD:
+        if name is not _BAD and name.lower() == "smpp":
+            problems.append(f"{prefix}.name: \"smpp\" is reserved for the SMPP channel")
+        elif name is not _BAD:
             first = seen_names.setdefault(name.lower(), index)
             if first != index:
                 problems.append(f"{prefix}.name: {_show(name)} is already used by modem[{first}]")
