@@ -8,7 +8,7 @@ def test_gsm7_parts_are_unpacked_septets_with_udh():
     assert [p.esm_class for p in parts] == [0x40, 0x40]
     assert parts[0].short_message[:6] == bytes([5, 0, 3, 300 & 0xFF, 2, 1])
     assert parts[0].short_message[6:8] == bytes([0x1B, 0x65])  # € = ESC + 0x65, unpacked
-    assert decode_short_message(parts[1].short_message, 0, True)[0] == "a" * 8
+    assert decode_short_message(parts[1].short_message, 0, True)[0] == "a" * 9
 
 
 def test_receipt_from_text_and_from_tlvs():
