@@ -27,6 +27,7 @@ from typing import Any
 import phonenumbers
 
 from modemd.errors import ConfigError
+from modemd.gsm7 import char_septets
 from modemd.sendwindow import WEEKDAYS, parse_quiet
 
 __all__ = [
@@ -41,6 +42,7 @@ __all__ = [
     "ScheduleConfig",
     "SmsConfig",
     "SmtpConfig",
+    "SmppConfig",
     "DEFAULT_CONFIG_PATH",
     "SECRET_MASK",
     "default_config_path",
@@ -181,6 +183,30 @@ class SmtpConfig:
         return _repr_masking(self, ("password",))
 
 
+SMPP_MODES = ("off", "fallback", "primary")
+
+
+@dataclass(frozen=True, repr=False)
+class SmppConfig:
+    """The `[smpp]` section: an upstream SMPP 3.4 provider (see docs/smpp.md)."""
+
+    mode: str = "off"  # off | fallback | primary
+    host: str = ""
+    port: int = 2775
+    system_id: str = ""
+    password: str = ""  # secret
+    system_type: str = ""
+    source_addr: str = ""  # alphanumeric (<= 11 GSM chars) or a number (<= 16 digits)
+    window: int = 1  # submit_sm in flight at once
+    enquire_link_seconds: float = 30.0
+    reconnect_max_seconds: float = 60.0
+    submit_timeout: float = 30.0
+    fallback_after_seconds: float = 300.0
+
+    def __repr__(self) -> str:
+        return _repr_masking(self, ("password",))
+
+
 @dataclass(frozen=True)
 class ForwardConfig:
     """The `[forward]` section."""
@@ -253,6 +279,7 @@ class Config:
     practice: PracticeConfig = field(default_factory=PracticeConfig)
     source: Path | None = None
     schedule: ScheduleConfig = field(default_factory=ScheduleConfig)
+    smpp: SmppConfig = field(default_factory=SmppConfig)
 
     @property
     def db_path(self) -> Path:
@@ -552,6 +579,28 @@ def _short_text(value: Any) -> str:
 # --------------------------------------------------------------------------- the schema
 
 
+def _smpp_source(value: Any) -> str:
+    """An SMPP sender: up to 11 GSM-7 characters, or a number of up to 16 digits."""
+    if not isinstance(value, str):
+        raise _Invalid("a string", value)
+    if value == "":
+        return value
+    digits = value[1:] if value.startswith("+") else value
+    if digits.isdigit() and digits.isascii():
+        if len(digits) > 16:
+            raise _Invalid(text=f"a number has at most 16 digits, got {len(digits)}")
+        return value
+    if len(value) > 11:
+        raise _Invalid(text=f"an alphanumeric sender has at most 11 characters, got "
+                            f"{len(value)} ({_show(value)})")
+    bad = [ch for ch in value if char_septets(ch) != 1 or not ch.isascii()]
+    if bad:
+        raise _Invalid(text="an alphanumeric sender uses ASCII letters, digits and GSM basic "
+                            f"signs only, got "
+                            f"{bad[0]!r} in {_show(value)}")
+    return value
+
+
 @dataclass(frozen=True)
 class _Key:
     attr: str
@@ -635,6 +684,20 @@ _TABLES: dict[str, dict[str, _Key]] = {
         "phone": _Key("phone", _short_text),
         "booking_link": _Key("booking_link", _short_text),
     },
+    "smpp": {
+        "mode": _Key("mode", _one_of(SMPP_MODES, upper=False)),
+        "host": _Key("host", _mail_host),
+        "port": _Key("port", _port),
+        "system_id": _Key("system_id", _string),
+        "password": _Key("password", _string, secret=True),
+        "system_type": _Key("system_type", _string),
+        "source_addr": _Key("source_addr", _smpp_source),
+        "window": _Key("window", _integer(1, 10)),
+        "enquire_link_seconds": _Key("enquire_link_seconds", _number(0)),
+        "reconnect_max_seconds": _Key("reconnect_max_seconds", _number(0)),
+        "submit_timeout": _Key("submit_timeout", _number(0)),
+        "fallback_after_seconds": _Key("fallback_after_seconds", _number(0, lo_open=False)),
+    },
     "schedule": {
         "quiet_hours": _Key("quiet_hours", _quiet_hours(optional=False)),
         **{f"quiet_hours_{d}": _Key(f"quiet_hours_{d}", _quiet_hours(optional=True))
@@ -644,7 +707,7 @@ _TABLES: dict[str, dict[str, _Key]] = {
     },
 }
 _SECTIONS = ("daemon", "modem", "sms", "smtp", "forward", "inbound", "webhook",
-             "billing", "practice", "schedule")
+             "billing", "practice", "schedule", "smpp")
 _KEYS_OF: dict[str, dict[str, _Key]] = {"modem": _MODEM_KEYS, **_TABLES}
 
 
@@ -709,7 +772,9 @@ def _parse_modems(raw: Any, problems: list[str]) -> tuple[ModemConfig, ...]:
         if values is None:
             continue
         name, port = values.get("name", _BAD), values.get("port", _BAD)
-        if name is not _BAD:
+        if name is not _BAD and name.lower() == "smpp":
+            problems.append(f"{prefix}.name: \"smpp\" is reserved for the SMPP channel")
+        elif name is not _BAD:
             first = seen_names.setdefault(name.lower(), index)
             if first != index:
                 problems.append(f"{prefix}.name: {_show(name)} is already used by modem[{first}]")
@@ -738,6 +803,12 @@ def _cross_checks(values: dict[str, dict[str, Any]], problems: list[str]) -> Non
     url = webhook.get("url", "")
     if url and url is not _BAD and webhook.get("secret", "") == "":
         problems.append("webhook.secret: missing (required when webhook.url is set)")
+    smpp = values.get("smpp", {})
+    if smpp.get("mode", "off") not in ("off", _BAD):
+        for key in ("host", "system_id"):
+            if smpp.get(key, "") == "":
+                problems.append(f"smpp.{key}: missing (required when smpp.mode is "
+                                f"{_show(smpp['mode'])})")
 
 
 def parse_config(data: Mapping[str, Any], *, source: Path | None = None) -> Config:
@@ -781,6 +852,7 @@ def parse_config(data: Mapping[str, Any], *, source: Path | None = None) -> Conf
         practice=PracticeConfig(**values.get("practice", {})),
         source=source,
         schedule=ScheduleConfig(**values.get("schedule", {})),
+        smpp=SmppConfig(**values.get("smpp", {})),
     )
 
 
@@ -858,4 +930,5 @@ def redacted(cfg: Config) -> dict[str, Any]:
         "webhook": _section_dict(cfg.webhook, _KEYS_OF["webhook"]),
         "billing": _section_dict(cfg.billing, _KEYS_OF["billing"]),
         "practice": _section_dict(cfg.practice, _KEYS_OF["practice"]),
+        "smpp": _section_dict(cfg.smpp, _KEYS_OF["smpp"]),
     }

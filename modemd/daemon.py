@@ -16,6 +16,7 @@ from modemd.api import ApiContext, create_api, install_error_handlers
 from modemd.billing import CostModel
 from modemd.channels.base import Channel
 from modemd.channels.modem import ModemChannel
+from modemd.channels.smpp import SmppChannel
 from modemd.clock import Clock
 from modemd.config import Config
 from modemd.dispatcher import Dispatcher
@@ -75,7 +76,8 @@ class Daemon:
         if resumed:
             log.warning("%d message(s) were being sent when modemd stopped; resuming them "
                         "without re-sending parts the network already accepted", resumed)
-        released = self.messages.unpin_unknown_channels({m.name for m in cfg.modems}, now)
+        known = {m.name for m in cfg.modems} | ({"smpp"} if cfg.smpp.mode != "off" else set())
+        released = self.messages.unpin_unknown_channels(known, now)
         if released:
             log.warning("%d message(s) were pinned to modems no longer configured; released",
                         released)
@@ -91,12 +93,23 @@ class Daemon:
                          usb_id=m.usb_id or None)
             for m in cfg.modems
         ]
+        s = cfg.smpp
+        if s.mode != "off":
+            self.channels.append(SmppChannel(
+                "smpp", s.host, s.port, system_id=s.system_id, password=s.password,
+                system_type=s.system_type, source_addr=s.source_addr, window=s.window,
+                enquire_link_seconds=s.enquire_link_seconds,
+                reconnect_max_seconds=s.reconnect_max_seconds, submit_timeout=s.submit_timeout,
+                national=cfg.sms.national_language_tables,
+                national_locking=cfg.sms.national_locking, mode=s.mode,
+                log_content=cfg.daemon.log_content))
         self.dispatcher = Dispatcher(
             self.messages, self.channels, clock=self.clock,
             status_reports=cfg.sms.status_reports,
             validity_minutes=cfg.sms.validity_hours * 60 or None,
             retry_attempts=cfg.sms.retry_attempts, retry_backoff=cfg.sms.retry_backoff,
             log_content=cfg.daemon.log_content,
+            fallback={"smpp": s.fallback_after_seconds} if s.mode == "fallback" else None,
         )
         windows = SendWindows.from_specs(cfg.daemon.timezone, cfg.schedule.quiet_hours,
                                          cfg.schedule.days)
@@ -164,7 +177,8 @@ class Daemon:
         root.merge(create_webui(WebContext(
             users=self.users, keys=self.keys, messages=self.message_service, clock=self.clock,
             secret=load_or_create_secret(cfg.daemon.data_dir), timezone=cfg.daemon.timezone,
-            channels=self.channels, reminders=self.reminder_service, inbound=self.inbound,
+            channels=[c for c in self.channels if isinstance(c, ModemChannel)],
+            reminders=self.reminder_service, inbound=self.inbound,
             accounting=self.accounting,
         )))
         install_error_handlers(root)
@@ -202,8 +216,10 @@ class Daemon:
             lambda mid, seq, channel, ref: self.reports.part_recorded(mid, seq, channel, ref))
         self.dispatcher.on_status(self._message_status)
         for channel in self.channels:
-            if isinstance(channel, ModemChannel):
+            if isinstance(channel, ModemChannel | SmppChannel):
                 channel.on_inbound(self.inbound.handle)
+            if isinstance(channel, SmppChannel):
+                channel.on_receipt(self.reports.handle_receipt)
         jobs = [Job("incomplete_inbound", 60.0, self.inbound.expire_incomplete),
                 Job("rematch_reports", 300.0, self.reports.rematch_recent)]
         if cfg.sms.status_reports:
@@ -276,9 +292,14 @@ class Daemon:
             db_ok = True
         except Exception:
             db_ok = False
-        ready = sum(1 for c in self.channels if c.ready)
-        return {"ok": db_ok, "database": db_ok,
-                "modems": {"ready": ready, "total": len(self.channels)}}
+        modems = [c for c in self.channels if isinstance(c, ModemChannel)]
+        ready = sum(1 for c in modems if c.ready)
+        health: dict = {"ok": db_ok, "database": db_ok,
+                        "modems": {"ready": ready, "total": len(modems)}}
+        smpp = [c for c in self.channels if isinstance(c, SmppChannel)]
+        if smpp:
+            health["smpp"] = {"ready": smpp[0].ready, "mode": smpp[0].mode}
+        return health
 
     def _metrics(self) -> str:
         lines = ["# HELP modemd_messages Messages by status.", "# TYPE modemd_messages gauge"]

@@ -32,6 +32,7 @@ class Dispatcher:
         self, store: MessageStore, channels: list[Channel], *, clock: Clock | None = None,
         status_reports: bool = True, validity_minutes: int | None = 4320,
         retry_attempts: int = 5, retry_backoff: float = 5.0, log_content: bool = False,
+        fallback: dict[str, float] | None = None,
     ):
         self.store = store
         self.channels = channels
@@ -41,13 +42,16 @@ class Dispatcher:
         self.retry_attempts = retry_attempts
         self.retry_backoff = retry_backoff
         self.log_content = log_content
+        # Fallback channels (the SMPP upstream in `fallback` mode) by name → seconds: while
+        # another channel is ready they only take messages due for at least that long.
+        self.fallback = dict(fallback or {})
         self._cond = threading.Condition()
         self._generation = 0
         self._stopping = False
         self._threads: list[threading.Thread] = []
-        # Listeners told after each commit: (message_id, seq, channel, message_ref) when a
+        # Listeners told after each commit: (message_id, seq, channel, reference) when a
         # part was accepted, (message_id, status) when a message became sent or failed.
-        self._part_listeners: list[Callable[[int, int, str, int], None]] = []
+        self._part_listeners: list[Callable[[int, int, str, int | str], None]] = []
         self._status_listeners: list[Callable[[int, str], None]] = []
         for channel in channels:
             channel.on_change(lambda _c: self.notify())
@@ -70,7 +74,7 @@ class Dispatcher:
             t.join(timeout=30)
         self._threads.clear()
 
-    def on_part_sent(self, fn: Callable[[int, int, str, int], None]) -> None:
+    def on_part_sent(self, fn: Callable[[int, int, str, int | str], None]) -> None:
         """Call `fn(message_id, seq, channel, message_ref)` after a part was recorded."""
         self._part_listeners.append(fn)
 
@@ -102,9 +106,10 @@ class Dispatcher:
             timeout: float | None = None
             if channel.ready:
                 try:
-                    message = self.store.claim(channel.name, self.clock.now())
+                    min_wait = self._min_wait(channel)
+                    message = self.store.claim(channel.name, self.clock.now(), min_wait)
                     if message is None:
-                        due = self.store.next_due(channel.name)
+                        due = self.store.next_due(channel.name, min_wait)
                         if due is not None:
                             timeout = max(0.0, (due - self.clock.now()).total_seconds())
                 except Exception:
@@ -127,6 +132,15 @@ class Dispatcher:
                     # clock skew between store and worker; never spin on it.
                     self._cond.wait(None if timeout is None else max(timeout, 0.01))
 
+    def _min_wait(self, channel: Channel) -> timedelta | None:
+        """How long a message must have been due before `channel` may take it (fallback)."""
+        seconds = self.fallback.get(channel.name)
+        if seconds is None:
+            return None
+        if any(c.ready for c in self.channels if c.name not in self.fallback):
+            return timedelta(seconds=seconds)
+        return None
+
     def _retry_or_fail(self, msg: Message, exc: SendError, who: str) -> None:
         attempts = msg.attempts + 1
         now = self.clock.now()
@@ -144,7 +158,7 @@ class Dispatcher:
             self._tell(self._status_listeners, msg.id, "failed")
 
     def _send(self, channel: Channel, msg: Message) -> None:
-        done = frozenset(p.seq for p in msg.parts if p.message_ref is not None)
+        done = frozenset(p.seq for p in msg.parts if p.accepted)
         outbound = Outbound(
             id=msg.id, to=msg.to, text=msg.text, concat_ref=msg.concat_ref,
             status_report=self.status_reports, validity_minutes=self.validity_minutes,
@@ -152,7 +166,7 @@ class Dispatcher:
         )
         who = msg.to if self.log_content else mask_number(msg.to)
 
-        def part_sent(seq: int, ref: int) -> None:
+        def part_sent(seq: int, ref: int | str) -> None:
             self.store.record_part_sent(msg.id, seq, channel.name, ref, self.clock.now())
             self._tell(self._part_listeners, msg.id, seq, channel.name, ref)
 

@@ -26,6 +26,7 @@ import phonenumbers
 from modemd.clock import Clock, to_iso
 from modemd.events import EventBus, MessageStatusChanged
 from modemd.pdu import StatusReport, status_class
+from modemd.smpp_codec import Receipt
 from modemd.status import Status
 from modemd.store.reports import CandidatePart, NewReport, ReportStore, StoredReport
 
@@ -168,8 +169,45 @@ class ReportService:
                          report.status)
             return self.store.get(report_id)
 
-    def part_recorded(self, message_id: int, seq: int, modem: str, message_ref: int) -> None:
+    def handle_receipt(self, channel: str, receipt: Receipt, raw: str,
+                       recipient: str) -> StoredReport | None:
+        """Keep and apply an SMPP delivery receipt; matched by the provider's message id.
+
+        The receipt's state is kept as the TP-ST it stands for (`smpp_codec.STAT_TP_ST`), so
+        parts and messages move exactly as with a modem's status report. A repeat (same
+        channel, same receipt text) is ignored (returns None).
+        """
+        now = self.clock.now()
+        fingerprint = hashlib.sha256(f"{channel}\nreceipt\n{raw}".encode()).hexdigest()
+        with self.store.transaction():
+            report_id = self.store.add_receipt(NewReport(
+                fingerprint=fingerprint, modem=channel, message_ref=-1, recipient=recipient,
+                sc_timestamp=receipt.submit_date or now, discharge_time=receipt.done_date or now,
+                tp_status=receipt.tp_status, received_at=now, pdu_hex=raw), receipt.remote_id)
+            if report_id is None:
+                return None
+            stored = self.store.get(report_id)
+            assert stored is not None
+            part = self.store.part_by_remote_id(channel, receipt.remote_id)
+            if part is None:
+                log.info("%s: delivery receipt %s (%s) matches no sent part yet; kept "
+                         "unmatched", channel, receipt.remote_id, receipt.stat)
+                return stored
+            self.store.attach(report_id, part.message_id, part.seq)
+            self._apply(part, stored)
+            return self.store.get(report_id)
+
+    def part_recorded(self, message_id: int, seq: int, modem: str,
+                      message_ref: int | str) -> None:
         """A part was just accepted by the network: a report may have overtaken it."""
+        if isinstance(message_ref, str):  # an SMPP message id: receipts match it exactly
+            with self.store.transaction():
+                for report in self.store.unmatched_receipts(modem, message_ref):
+                    part = self.store.part_by_remote_id(modem, message_ref)
+                    if part is not None:
+                        self.store.attach(report.id, part.message_id, part.seq)
+                        self._apply(part, report)
+            return
         since = self.clock.now() - MAX_REPORT_AGE
         with self.store.transaction():
             for report in self.store.unmatched(modem, message_ref, received_after=since):

@@ -523,7 +523,7 @@ def test_redacted_dict(tmp_path: Path) -> None:
     cfg = load_config(write(tmp_path, FULL))
     out = redacted(cfg)
     assert set(out) == {"daemon", "modem", "sms", "smtp", "forward", "inbound", "webhook",
-                        "billing", "practice", "schedule"}
+                        "billing", "practice", "schedule", "smpp"}
     assert out["modem"][0]["pin"] == "********"
     assert out["modem"][1]["pin"] == ""
     assert out["smtp"]["password"] == "********"
@@ -568,3 +568,20 @@ def test_every_key_documented() -> None:
         fields = keys[0] if isinstance(keys, list) else keys
         for key in fields:
             assert re.search(rf"^\| `{key}` \|", chunks[section], re.M), f"{section}.{key}"
+
+
+def test_smpp_section_checks_sender_and_required_keys():
+    cfg = parse_config({"smpp": {"mode": "fallback", "host": "smpp.example", "system_id": "p",
+                                 "password": "geheim", "source_addr": "+4930123456"}})
+    assert cfg.smpp.mode == "fallback" and "geheim" not in repr(cfg)
+    assert redacted(cfg)["smpp"]["password"] == "********"
+    with pytest.raises(ConfigError) as exc:
+        parse_config({"smpp": {"mode": "primary", "source_addr": "Praxis Dr. Beispiel",
+                               "window": 11},
+                      "modem": [{"name": "smpp", "port": "/dev/ttyUSB0"}]})
+    text = str(exc.value)
+    assert "smpp.source_addr: an alphanumeric sender has at most 11 characters" in text
+    assert "smpp.window:" in text and "smpp.host: missing" in text
+    assert "smpp.system_id: missing" in text and 'modem[0].name: "smpp" is reserved' in text
+    with pytest.raises(ConfigError, match="smpp.source_addr: a number has at most 16"):
+        parse_config({"smpp": {"source_addr": "+12345678901234567"}})

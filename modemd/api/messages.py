@@ -52,7 +52,8 @@ def message_json(m: Message) -> dict[str, Any]:
         "error": {"code": m.error_code, "text": m.error_text} if m.error_code else None,
         "parts": [
             {"seq": p.seq, "status": p.status, "channel": p.channel,
-             "message_ref": p.message_ref, "sent_at": to_iso(p.sent_at)}
+             "message_ref": p.message_ref, "sent_at": to_iso(p.sent_at),
+             **({"remote_id": p.remote_id} if p.remote_id is not None else {})}
             for p in m.parts
         ],
         "history": [

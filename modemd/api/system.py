@@ -20,7 +20,17 @@ def install(r: Routes) -> None:
 
     @r.route("GET", "/api/v1/modems")
     def modems(key: ApiKey) -> Any:
-        return {"modems": [c.describe() for c in ctx.channels]}
+        described = [c.describe() for c in ctx.channels]
+        return {"modems": [d for d in described if d.get("type") != "smpp"]}
+
+    @r.route("GET", "/api/v1/channels")
+    def channels(key: ApiKey) -> Any:
+        # Every way to the network: the modems (as in /api/v1/modems) and the SMPP upstream.
+        out = []
+        for c in ctx.channels:
+            d = c.describe()
+            out.append({"type": "modem", **d} if "type" not in d else d)
+        return {"channels": out}
 
     @r.route("GET", "/healthz", auth=False)
     def healthz() -> Any:

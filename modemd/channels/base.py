@@ -21,8 +21,11 @@ class Outbound:
     done_parts: frozenset[int]    # parts (1-based) the network already accepted: never again
 
 
-PartSent = Callable[[int, int], None]
-"""Callback (seq, message_ref): called the moment the network accepted one part."""
+PartSent = Callable[[int, int | str], None]
+"""Callback (seq, reference): called the moment the network accepted one part.
+
+The reference is a modem's TP-MR (int) or an SMPP provider's message id (str).
+"""
 
 
 class Channel(ABC):

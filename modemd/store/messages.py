@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from modemd.clock import from_iso, to_iso
 from modemd.status import CANCELLABLE, QUEUED, Status
@@ -37,6 +37,12 @@ class Part:
     channel: str | None
     message_ref: int | None
     sent_at: datetime | None
+    remote_id: str | None = None  # the SMPP provider's message id (SMPP parts only)
+
+    @property
+    def accepted(self) -> bool:
+        """Whether the network already accepted this part (it is never sent again)."""
+        return self.message_ref is not None or self.remote_id is not None
 
 
 @dataclass(frozen=True)
@@ -170,7 +176,8 @@ class MessageStore:
         return {r["status"]: r["n"] for r in rows}
 
     # --- the dispatcher's side -------------------------------------------------------------
-    def claim(self, channel: str, now: datetime) -> Message | None:
+    def claim(self, channel: str, now: datetime,
+              min_wait: timedelta | None = None) -> Message | None:
         """Atomically take the next due `pending` message for `channel`, mark it `sending`.
 
         Inside one BEGIN IMMEDIATE: two workers can never take the same message. A message
@@ -178,7 +185,10 @@ class MessageStore:
         parts from the same sender and can join them. `scheduled` messages are not taken
         here: the scheduler releases them to `pending` at their time. A message past its
         `expires_at` is never returned: it becomes `failed` (expired) in this transaction.
+        With `min_wait` only a message due for at least that long is taken (the SMPP
+        fallback: it takes what the modems left waiting).
         """
+        due_by = now - min_wait if min_wait else now
         with self.db.transaction() as conn:
             while True:
                 row = conn.execute(
@@ -186,7 +196,7 @@ class MessageStore:
                     " WHERE status = 'pending' AND due_at <= ?"
                     "  AND (pinned_channel IS NULL OR pinned_channel = ?)"
                     " ORDER BY due_at, id LIMIT 1",
-                    (to_iso(now), channel),
+                    (to_iso(due_by), channel),
                 ).fetchone()
                 if row is None:
                     return None
@@ -200,27 +210,33 @@ class MessageStore:
                 _history(conn, row["id"], Status.SENDING, now, f"channel {channel}")
                 return self._get(conn, row["id"])
 
-    def next_due(self, channel: str) -> datetime | None:
+    def next_due(self, channel: str, min_wait: timedelta | None = None) -> datetime | None:
         """When the earliest pending message for `channel` becomes due (None: none waiting).
 
-        Scheduled messages are the scheduler's: it wakes the dispatcher when it releases them.
+        With `min_wait`: when it has been due for that long (see `claim`). Scheduled messages
+        are the scheduler's: it wakes the dispatcher when it releases them.
         """
         rows = self.db.query(
             "SELECT MIN(due_at) AS due FROM messages WHERE status = 'pending'"
             " AND (pinned_channel IS NULL OR pinned_channel = ?)",
             (channel,),
         )
-        return from_iso(rows[0]["due"]) if rows and rows[0]["due"] else None
+        due = from_iso(rows[0]["due"]) if rows and rows[0]["due"] else None
+        return due + min_wait if due is not None and min_wait else due
 
     def record_part_sent(
-        self, message_id: int, seq: int, channel: str, message_ref: int, now: datetime
+        self, message_id: int, seq: int, channel: str, message_ref: int | str, now: datetime
     ) -> None:
-        """Store a part's message reference the moment the network accepted it."""
+        """Store a part's reference the moment the network accepted it.
+
+        An int is a modem's TP-MR; a str is an SMPP provider's message id (`remote_id`).
+        """
+        ref, remote = (None, message_ref) if isinstance(message_ref, str) else (message_ref, None)
         with self.db.transaction() as conn:
             conn.execute(
                 "UPDATE message_parts SET status = 'sent', channel = ?, message_ref = ?,"
-                " sent_at = ? WHERE message_id = ? AND seq = ?",
-                (channel, message_ref, to_iso(now), message_id, seq),
+                " remote_id = ?, sent_at = ? WHERE message_id = ? AND seq = ?",
+                (channel, ref, remote, to_iso(now), message_id, seq),
             )
             conn.execute(
                 "UPDATE messages SET pinned_channel = ?, updated_at = ? WHERE id = ?",
@@ -314,7 +330,8 @@ class MessageStore:
     def _get(self, conn: sqlite3.Connection, message_id: int) -> Message:
         r = conn.execute("SELECT * FROM messages WHERE id = ?", (message_id,)).fetchone()
         parts = tuple(
-            Part(p["seq"], p["status"], p["channel"], p["message_ref"], from_iso(p["sent_at"]))
+            Part(p["seq"], p["status"], p["channel"], p["message_ref"], from_iso(p["sent_at"]),
+                 p["remote_id"])
             for p in conn.execute(
                 "SELECT * FROM message_parts WHERE message_id = ? ORDER BY seq", (message_id,)
             )

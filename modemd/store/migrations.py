@@ -194,4 +194,14 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX reminder_messages_reminder ON reminder_messages(reminder_id)
     """,
+    # 5 (SMPP upstream): the provider's message id of a part sent over SMPP (a string, not a
+    # TP-MR), and of a delivery receipt, so receipts match parts by it.
+    """
+    ALTER TABLE message_parts ADD COLUMN remote_id TEXT;
+    CREATE INDEX message_parts_remote ON message_parts(channel, remote_id)
+        WHERE remote_id IS NOT NULL;
+    ALTER TABLE status_reports ADD COLUMN remote_id TEXT;
+    CREATE INDEX status_reports_remote ON status_reports(modem, remote_id)
+        WHERE remote_id IS NOT NULL AND message_id IS NULL
+    """,
 ]

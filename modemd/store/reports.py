@@ -73,6 +73,47 @@ class ReportStore:
             ).fetchone()
             return None if row is None else int(row["id"])
 
+    def add_receipt(self, r: NewReport, remote_id: str) -> int | None:
+        """Keep an SMPP delivery receipt (`pdu_hex` holds its text; `message_ref` is -1)."""
+        with self.db.transaction() as conn:
+            row = conn.execute(
+                "INSERT INTO status_reports (fingerprint, modem, message_ref, recipient,"
+                " sc_timestamp, discharge_time, tp_status, received_at, pdu_hex, remote_id)"
+                " VALUES (?,?,-1,?,?,?,?,?,?,?) ON CONFLICT(fingerprint) DO NOTHING"
+                " RETURNING id",
+                (r.fingerprint, r.modem, r.recipient, to_iso(r.sc_timestamp),
+                 to_iso(r.discharge_time), r.tp_status, to_iso(r.received_at), r.pdu_hex,
+                 remote_id),
+            ).fetchone()
+            return None if row is None else int(row["id"])
+
+    def remote_id_of(self, report_id: int) -> str | None:
+        """The provider's message id an SMPP receipt names (None for a modem's report)."""
+        rows = self.db.query("SELECT remote_id FROM status_reports WHERE id = ?", (report_id,))
+        return rows[0]["remote_id"] if rows else None
+
+    def unmatched_receipts(self, channel: str, remote_id: str) -> list[StoredReport]:
+        """SMPP receipts for `remote_id` not yet tied to a part (they overtook the resp)."""
+        rows = self.db.query(
+            "SELECT * FROM status_reports WHERE message_id IS NULL AND modem = ?"
+            " AND remote_id = ? ORDER BY id", (channel, remote_id))
+        return [_report(r) for r in rows]
+
+    def part_by_remote_id(self, channel: str, remote_id: str) -> CandidatePart | None:
+        """The part the provider accepted under `remote_id`, newest first if ever repeated."""
+        rows = self.db.query(
+            "SELECT p.message_id, p.seq, p.sent_at, p.status AS part_status, m.to_number,"
+            " m.status AS message_status, m.error_code FROM message_parts p"
+            " JOIN messages m ON m.id = p.message_id"
+            " WHERE p.channel = ? AND p.remote_id = ? AND p.sent_at IS NOT NULL"
+            " ORDER BY p.sent_at DESC LIMIT 1", (channel, remote_id))
+        if not rows:
+            return None
+        r = rows[0]
+        return CandidatePart(r["message_id"], r["seq"], r["to_number"],
+                             from_iso(r["sent_at"]), r["part_status"],  # type: ignore[arg-type]
+                             r["message_status"], r["error_code"])
+
     def get(self, report_id: int) -> StoredReport | None:
         rows = self.db.query("SELECT * FROM status_reports WHERE id = ?", (report_id,))
         return _report(rows[0]) if rows else None
@@ -81,7 +122,7 @@ class ReportStore:
                   received_after: datetime | None = None, limit: int = 500
                   ) -> list[StoredReport]:
         """Reports not (yet) tied to a part, oldest first."""
-        where, params = ["message_id IS NULL"], []
+        where, params = ["message_id IS NULL", "remote_id IS NULL"], []
         if modem is not None:
             where.append("modem = ?")
             params.append(modem)
