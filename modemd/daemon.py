@@ -60,6 +60,7 @@ class Daemon:
         self.scheduler: Scheduler | None = None
         self.mailer: Mailer | None = None
         self.webhooks: WebhookService | None = None
+        self.app: bottle.Bottle | None = None  # the WSGI app (API + dashboard) once started
         self._server: Any = None
         self._server_thread: threading.Thread | None = None
 
@@ -166,7 +167,7 @@ class Daemon:
         self.webhooks.start()
         self.scheduler.start()
 
-        root = bottle.Bottle()
+        self.app = root = bottle.Bottle()
         root.merge(create_api(ApiContext(
             keys=self.keys, messages=self.message_service, channels=self.channels,
             metrics=self._metrics, health=self._health, inbound=self.inbound,
