@@ -154,8 +154,11 @@ class Dispatcher:
             self.notify()
         else:
             log.warning("message %d to %s failed: %s", msg.id, who, exc)
-            self.store.mark_failed(msg.id, now, exc.code, exc.text)
-            self._tell(self._status_listeners, msg.id, "failed")
+            # One transaction: the status and what listeners queue for it (the failure mail,
+            # the webhook) are committed together, so a crash cannot keep one without the other.
+            with self.store.db.transaction():
+                self.store.mark_failed(msg.id, now, exc.code, exc.text)
+                self._tell(self._status_listeners, msg.id, "failed")
 
     def _send(self, channel: Channel, msg: Message) -> None:
         done = frozenset(p.seq for p in msg.parts if p.accepted)
@@ -185,7 +188,8 @@ class Dispatcher:
             log.exception("message %d: unexpected error", msg.id)
             self._retry_or_fail(msg, SendError("internal_error", str(exc), temporary=True), who)
         else:
-            self.store.mark_sent(msg.id, self.clock.now())
-            self._tell(self._status_listeners, msg.id, "sent")
+            with self.store.db.transaction():
+                self.store.mark_sent(msg.id, self.clock.now())
+                self._tell(self._status_listeners, msg.id, "sent")
             log.info("message %d to %s sent via %s (%d parts)", msg.id, who, channel.name,
                      msg.segments)
