@@ -178,7 +178,7 @@ class Daemon:
         root.merge(create_webui(WebContext(
             users=self.users, keys=self.keys, messages=self.message_service, clock=self.clock,
             secret=load_or_create_secret(cfg.daemon.data_dir), timezone=cfg.daemon.timezone,
-            channels=[c for c in self.channels if isinstance(c, ModemChannel)],
+            channels=self.channels,
             reminders=self.reminder_service, inbound=self.inbound,
             accounting=self.accounting,
         )))

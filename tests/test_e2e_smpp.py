@@ -142,3 +142,19 @@ def test_fallback_takes_a_message_left_waiting(start_daemon, smsc):
     waiting = api.send("+491701234568", "Bitte zurückrufen")["id"]
     assert api.wait_final(waiting)["channel"] == "smpp"
     assert api.wait_final(busy, timeout=30)["channel"] == "gsm0"
+
+
+def test_the_dashboard_shows_the_smpp_channel_next_to_the_modems(start_daemon, smsc):
+    from modemd.clock import utcnow
+    from tests.test_webui_security import PASSWORD, USER, Client
+
+    run = start_daemon(1, extra=smpp_section(smsc, mode="fallback"))
+    wait_until(lambda: smpp_channel(run.daemon).ready)
+    run.daemon.users.add(USER, PASSWORD, utcnow())
+    client = Client(run.daemon.url)
+    client.login()
+    status, _, page = client.request("GET", "/modems")
+    assert status == 200
+    assert 'data-name="gsm0"' in page and 'data-name="smpp"' in page
+    assert "SMPP-Anbieter" in page and "Ausweichweg" in page and "verbunden" in page
+    assert "geheim" not in page  # the SMPP password never reaches a page

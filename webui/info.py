@@ -51,8 +51,10 @@ def install(web: Web) -> None:
 
     @web.page("GET", "/modems")
     def modems(req: Request) -> str:
+        described = [c.describe() for c in ctx.channels]
         return req.render("modems.tpl", active="modems",
-                          modems=[c.describe() for c in ctx.channels])
+                          modems=[d for d in described if d.get("type") != "smpp"],
+                          upstream=[d for d in described if d.get("type") == "smpp"])
 
 
 def _recent_months(current: str, n: int) -> list[str]:

@@ -1,6 +1,6 @@
 % rebase('layout.tpl', title=t('nav_modems'))
 <h1>{{t('nav_modems')}}</h1>
-% if not modems:
+% if not modems and not upstream:
 <p class="empty">{{t('no_modems')}}</p>
 % end
 <div class="cards">
@@ -28,3 +28,27 @@
 </section>
 % end
 </div>
+% for d in upstream:
+<h2>{{t('smpp_title')}}</h2>
+<div class="cards">
+<section class="card modem" data-name="smpp">
+  <h2>{{d.get('name')}} <span class="badge m-{{'ready' if d.get('ready') else d.get('state')}}">{{t('mstate_' + str(d.get('state')))}}</span></h2>
+  <dl class="facts">
+    <dt>{{t('smpp_mode')}}</dt><dd>{{t('smpp_mode_' + str(d.get('mode')))}}</dd>
+    <dt>{{t('smpp_server')}}</dt><dd>{{d.get('host') or ''}}:{{d.get('port') or ''}}</dd>
+    <dt>{{t('smpp_sender')}}</dt><dd>{{d.get('source_addr') or ''}}</dd>
+    % if d.get('bound_since'):
+    <dt>{{t('smpp_bound_since')}}</dt><dd>{{d.get('bound_since')}}</dd>
+    % end
+    <dt>{{t('smpp_in_flight')}}</dt><dd class="num-left">{{d.get('in_flight', 0)}}</dd>
+    % if d.get('error'):
+    <dt>{{t('smpp_error')}}</dt><dd>{{d.get('error')}}</dd>
+    % end
+    % c = d.get('counters') or {}
+    % for name in sorted(c):
+    <dt>{{t(name)}}</dt><dd class="num-left">{{c[name]}}</dd>
+    % end
+  </dl>
+</section>
+</div>
+% end
