@@ -198,7 +198,8 @@ class MessageService:
         blocked = self.is_blocked(to)
         return NewMessage(key_id=key_id, to=to, text=text, encoding=seg.encoding,
                           segments=seg.segments, reference=reference, send_at=send_at,
-                          rejected=OPTED_OUT if blocked else None, expires_at=expires_at)
+                          rejected=OPTED_OUT if blocked else None, expires_at=expires_at,
+                          units=seg.units)
 
     def get(self, key_id: int | None, message_id: int) -> Message | None:
         """A message of this key (any key when key_id is None)."""

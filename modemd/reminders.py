@@ -141,7 +141,8 @@ class ReminderService:
         leads = _leads(body.get("leads"))
         spec = ReminderSpec(to=number, appointment_at=appointment,
                             leads=tuple(lead.text for lead in leads), text=text,
-                            encoding=seg.encoding, segments=seg.segments, expires_at=expires)
+                            encoding=seg.encoding, segments=seg.segments, expires_at=expires,
+                            units=seg.units)
         return spec, leads
 
     def _text(self, body: dict, appointment: datetime) -> object:

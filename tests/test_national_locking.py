@@ -318,6 +318,9 @@ def test_end_to_end_locking_send(start_daemon) -> None:
         == (1, "tr", None)
     m = run.api.send(TO, REMINDER)
     assert (m["encoding"], m["segments"]) == ("gsm7", 1)
+    # The count shown is the one the locking table gives (each letter one septet).
+    assert m["units"] == body["units"] == len(REMINDER)
+    assert m["count"] == f"[{len(REMINDER)} Zeichen | 1 SMS]"
     assert run.api.wait_final(m["id"])["status"] == "sent"
     (received,) = run.modems[0].wait_for_pdus(1, timeout=5)
     data = decode_pdu(received.pdu_hex, direction="mo").user_data

@@ -31,7 +31,7 @@ SEND_FIELDS = frozenset({"to", "text", "send_at", "reference", "optimize", "temp
 
 def message_json(m: Message) -> dict[str, Any]:
     """The message object of DESIGN.md (plus its parts, one per PDU)."""
-    units = units_of(m.text, m.encoding)
+    units = m.units if m.units is not None else units_of(m.text, m.encoding)
     return {
         "id": m.id,
         "to": m.to,

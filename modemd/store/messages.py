@@ -28,6 +28,7 @@ class NewMessage:
     send_at: datetime | None = None
     rejected: tuple[str, str] | None = None   # (code, text): stored as `rejected`, never sent
     expires_at: datetime | None = None        # not sent by then: `failed`, reason `expired`
+    units: int | None = None                  # billed units as segmented (see Segmentation)
 
 
 @dataclass(frozen=True)
@@ -76,6 +77,7 @@ class Message:
     parts: tuple[Part, ...] = ()
     history: tuple[HistoryEntry, ...] = field(default=())
     expires_at: datetime | None = None
+    units: int | None = None  # None for messages stored before units were recorded
 
 
 @dataclass(frozen=True)
@@ -353,13 +355,14 @@ class MessageStore:
             sent_at=from_iso(r["sent_at"]), delivered_at=from_iso(r["delivered_at"]),
             error_code=r["error_code"], error_text=r["error_text"],
             parts=parts, history=history, expires_at=from_iso(r["expires_at"]),
+            units=r["units"],
         )
 
 
 _INSERT = (
     "INSERT INTO messages (id, key_id, reference, to_number, text, encoding, segments,"
     " concat_ref, status, created_at, send_at, due_at, error_code, error_text, updated_at,"
-    " expires_at) SELECT n, ?, ?, ?, ?, ?, ?, n % 256, ?, ?, ?, ?, ?, ?, ?, ?"
+    " expires_at, units) SELECT n, ?, ?, ?, ?, ?, ?, n % 256, ?, ?, ?, ?, ?, ?, ?, ?, ?"
     " FROM (SELECT COALESCE(MAX(id), 0) + 1 AS n FROM messages)"
 )
 
@@ -381,7 +384,7 @@ def insert_message(conn: sqlite3.Connection, new: NewMessage, now: datetime) -> 
     cur = conn.execute(_INSERT, (
         new.key_id, new.reference, new.to, new.text, new.encoding, new.segments,
         status.value, created, to_iso(new.send_at), to_iso(due), code, text, created,
-        to_iso(new.expires_at)))
+        to_iso(new.expires_at), new.units))
     message_id = cur.lastrowid
     assert message_id is not None
     if new.segments == 1:
@@ -406,7 +409,7 @@ def insert_message(conn: sqlite3.Connection, new: NewMessage, now: datetime) -> 
         parts=tuple(Part(seq, "pending", None, None, None)
                     for seq in range(1, new.segments + 1)),
         history=(HistoryEntry(status.value, stored_now, detail),),
-        expires_at=_ms(new.expires_at),
+        expires_at=_ms(new.expires_at), units=new.units,
     )
 
 

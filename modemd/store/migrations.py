@@ -204,4 +204,9 @@ MIGRATIONS: list[str] = [
     CREATE INDEX status_reports_remote ON status_reports(modem, remote_id)
         WHERE remote_id IS NOT NULL AND message_id IS NULL
     """,
+    # 6: the billed units of each message as segmented (septets or UTF-16 units): with a
+    # national locking table they cannot be recomputed from the text alone.
+    """
+    ALTER TABLE messages ADD COLUMN units INTEGER
+    """,
 ]

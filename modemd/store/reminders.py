@@ -38,6 +38,7 @@ class ReminderSpec:
     encoding: str
     segments: int
     expires_at: datetime | None = None
+    units: int | None = None
 
     @property
     def deadline(self) -> datetime:
@@ -173,7 +174,8 @@ class ReminderStore:
         send_at = plan.at or plan.nominal
         message, _ = self.add(NewMessage(
             key_id=key_id, to=spec.to, text=spec.text, encoding=spec.encoding,
-            segments=spec.segments, send_at=send_at, expires_at=spec.deadline), now)
+            segments=spec.segments, send_at=send_at, expires_at=spec.deadline,
+            units=spec.units), now)
         conn.execute(
             "INSERT INTO reminder_messages (message_id, reminder_id, lead, appointment_at)"
             " VALUES (?, ?, ?, ?)",
