@@ -109,6 +109,19 @@ def _parser() -> argparse.ArgumentParser:
                     help="read the password from the first line of standard input")
     _config_arg(ua)
     ua.set_defaults(func=cmd_user_add)
+    ul = user.add_parser("list", help="list web UI users")
+    _config_arg(ul)
+    ul.set_defaults(func=cmd_user_list)
+    up = user.add_parser("passwd", help="set a user's password (ends their sessions)")
+    up.add_argument("name")
+    up.add_argument("--password-stdin", action="store_true",
+                    help="read the password from the first line of standard input")
+    _config_arg(up)
+    up.set_defaults(func=cmd_user_passwd)
+    ur = user.add_parser("remove", help="delete a web UI user (ends their sessions)")
+    ur.add_argument("name")
+    _config_arg(ur)
+    ur.set_defaults(func=cmd_user_remove)
 
     block = sub.add_parser("blocklist", help="numbers that opted out (STOP)").add_subparsers(
         metavar="ACTION")
@@ -348,16 +361,22 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _read_password(args: argparse.Namespace) -> str | None:
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    password = getpass.getpass("Password: ")
+    if getpass.getpass("Repeat: ") != password:
+        print("modemd: the passwords differ", file=sys.stderr)
+        return None
+    return password
+
+
 def cmd_user_add(args: argparse.Namespace) -> int:
     from modemd.store import UserStore
 
-    if args.password_stdin:
-        password = sys.stdin.readline().rstrip("\r\n")
-    else:
-        password = getpass.getpass("Password: ")
-        if getpass.getpass("Repeat: ") != password:
-            print("modemd: the passwords differ", file=sys.stderr)
-            return EXIT_USAGE
+    password = _read_password(args)
+    if password is None:
+        return EXIT_USAGE
     db = _open_store(args)
     try:
         UserStore(db).add(args.name, password, utcnow())
@@ -367,6 +386,54 @@ def cmd_user_add(args: argparse.Namespace) -> int:
     finally:
         db.close()
     print(f"user {args.name!r} created")
+    return EXIT_OK
+
+
+def cmd_user_list(args: argparse.Namespace) -> int:
+    from modemd.store import UserStore
+
+    db = _open_store(args)
+    try:
+        for user in UserStore(db).list():
+            print(user.name)
+    finally:
+        db.close()
+    return EXIT_OK
+
+
+def cmd_user_passwd(args: argparse.Namespace) -> int:
+    from modemd.store import UserStore
+
+    password = _read_password(args)
+    if password is None:
+        return EXIT_USAGE
+    db = _open_store(args)
+    try:
+        changed = UserStore(db).set_password(args.name, password)
+    except StoreError as exc:
+        print(f"modemd: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    finally:
+        db.close()
+    if not changed:
+        print(f"modemd: no user named {args.name!r}", file=sys.stderr)
+        return EXIT_USAGE
+    print(f"password of {args.name!r} changed; their open sessions have ended")
+    return EXIT_OK
+
+
+def cmd_user_remove(args: argparse.Namespace) -> int:
+    from modemd.store import UserStore
+
+    db = _open_store(args)
+    try:
+        removed = UserStore(db).remove(args.name)
+    finally:
+        db.close()
+    if not removed:
+        print(f"modemd: no user named {args.name!r}", file=sys.stderr)
+        return EXIT_USAGE
+    print(f"user {args.name!r} removed; their open sessions have ended")
     return EXIT_OK
 
 

@@ -101,6 +101,15 @@ def test_user_add_from_stdin(tmp_path):
     assert ok.returncode == 0, ok.stderr
     short = run("user", "add", "bob", "--password-stdin", "--config", str(cfg), stdin="kurz\n")
     assert short.returncode == 2 and "at least 8" in short.stderr
+    assert run("user", "list", "--config", str(cfg)).stdout.split() == ["anna"]
+    changed = run("user", "passwd", "anna", "--password-stdin", "--config", str(cfg),
+                  stdin="ein neues langes Passwort\n")
+    assert changed.returncode == 0, changed.stderr
+    assert run("user", "passwd", "nobody", "--password-stdin", "--config", str(cfg),
+               stdin="ein neues langes Passwort\n").returncode == 2
+    assert run("user", "remove", "anna", "--config", str(cfg)).returncode == 0
+    assert run("user", "remove", "anna", "--config", str(cfg)).returncode == 2
+    assert run("user", "list", "--config", str(cfg)).stdout.split() == []
 
 
 def test_config_errors_name_every_key_and_stop_start_up(tmp_path):

@@ -52,9 +52,9 @@ class Client:
         assert status == 200, (path, status)
         return re.search(r'name="csrf_token" value="([^"]+)"', body).group(1)  # type: ignore[union-attr]
 
-    def login(self) -> None:
+    def login(self, password: str = PASSWORD) -> None:
         status, headers, _ = self.request("POST", "/login", {
-            "csrf_token": self.token("/login"), "user": USER, "password": PASSWORD,
+            "csrf_token": self.token("/login"), "user": USER, "password": password,
             "next": "/messages"})
         assert status == 303 and headers["Location"] == "/messages"
 
@@ -254,3 +254,18 @@ def test_message_list_filters_and_pages(box: Running):
     ids, body = rows("/messages?status=bogus")
     assert ids == [] and "Ungültiger Filter: Status" in body
     assert staff.request("GET", "/messages/99999")[0] == 404
+
+
+def test_a_new_password_or_a_removed_user_ends_open_sessions(box: Running):
+    client = Client(box.daemon.url)
+    client.login()
+    assert client.request("GET", "/messages")[0] == 200
+    box.daemon.users.set_password(USER, "ein ganz anderes Passwort")
+    status, headers, _ = client.request("GET", "/messages")
+    assert status == 303 and headers["Location"].startswith("/login")
+
+    client.login("ein ganz anderes Passwort")  # the new password works, then the removal
+    assert client.request("GET", "/messages")[0] == 200
+    assert box.daemon.users.remove(USER)
+    status, headers, _ = client.request("GET", "/messages")
+    assert status == 303 and headers["Location"].startswith("/login")

@@ -47,7 +47,8 @@ def install(web: Web) -> None:
             return req.render("login.tpl", status=401, name=name, next=target, notice="",
                               error=req.t("login_failed"))
         web.throttle.succeeded(ip, name)
-        req.session = web.sessions.login(req.session, user.id, user.name)
+        req.session = web.sessions.login(req.session, user.id, user.name,
+                                         web.ctx.users.stamp(user.id))
         log.info("user %s logged in from %s", user.name, ip)
         raise Redirect(target)
 

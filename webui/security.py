@@ -53,6 +53,7 @@ class Session:
     uid: int | None = None
     user: str | None = None
     lang: str = "de"
+    stamp: str | None = None  # UserStore.stamp at login: a new password ends the session
 
     @property
     def logged_in(self) -> bool:
@@ -75,10 +76,10 @@ class Sessions:
         """A fresh anonymous session."""
         return Session(secrets.token_urlsafe(18), lang=lang)
 
-    def login(self, old: Session, uid: int, user: str) -> Session:
+    def login(self, old: Session, uid: int, user: str, stamp: str | None = None) -> Session:
         """A new session id for the user (no fixation: the anonymous id is dropped)."""
         self.revoke(old)
-        return Session(secrets.token_urlsafe(18), uid, user, old.lang)
+        return Session(secrets.token_urlsafe(18), uid, user, old.lang, stamp)
 
     def with_lang(self, s: Session, lang: str) -> Session:
         return replace(s, lang=lang)
@@ -86,7 +87,7 @@ class Sessions:
     def dump(self, s: Session) -> str:
         """The cookie value (signed, timestamped now)."""
         return self._cookies.dumps({"sid": s.sid, "uid": s.uid, "user": s.user,
-                                    "lang": s.lang})
+                                    "lang": s.lang, "stamp": s.stamp})
 
     def load(self, value: str | None) -> Session | None:
         """The session in a cookie, or None if missing, forged, idle too long or revoked."""
@@ -104,10 +105,13 @@ class Sessions:
             return None
         if uid is not None and (not isinstance(uid, int) or not isinstance(user, str)):
             return None
+        stamp = data.get("stamp")
+        if stamp is not None and not isinstance(stamp, str):
+            return None
         with self._lock:
             if sid in self._revoked:
                 return None
-        return Session(sid, uid, user, lang)
+        return Session(sid, uid, user, lang, stamp)
 
     def revoke(self, s: Session) -> None:
         """Refuse this session id from now on (logout)."""

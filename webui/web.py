@@ -8,9 +8,10 @@ except the login page needs a logged-in session.
 
 from __future__ import annotations
 
+import hmac
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -160,6 +161,10 @@ class Web:
         for name, value in SECURITY_HEADERS.items():
             bottle.response.set_header(name, value)
         stored = self.sessions.load(bottle.request.get_cookie(SESSION_COOKIE))
+        if stored is not None and stored.logged_in and not self._still_valid(stored):
+            # The password changed or the user was removed (by `modemd user …`): the
+            # session keeps its id (its CSRF tokens stay valid) but is logged out.
+            stored = replace(stored, uid=None, user=None, stamp=None)
         session = stored or self.sessions.new()
         asked = bottle.request.query.get("lang")
         lang = asked if asked in LANGS else session.lang
@@ -192,6 +197,12 @@ class Web:
             body = req.render("notfound.tpl", status=404)
         self._set_cookie(req.session)
         return body
+
+    def _still_valid(self, session: Session) -> bool:
+        assert session.uid is not None
+        current = self.ctx.users.stamp(session.uid)
+        return current is not None and session.stamp is not None and hmac.compare_digest(
+            current, session.stamp)
 
     def _set_cookie(self, session: Session | None) -> None:
         if session is None:

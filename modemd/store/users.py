@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -65,3 +66,24 @@ class UserStore:
                 (_hasher.hash(password), name),
             )
             return cur.rowcount > 0
+
+    def list(self) -> list[User]:
+        """Every user, by name."""
+        return [User(r["id"], r["name"])
+                for r in self.db.query("SELECT id, name FROM users ORDER BY name")]
+
+    def remove(self, name: str) -> bool:
+        """Delete a user; False if there is no such user. Their sessions end at once."""
+        with self.db.transaction() as conn:
+            return conn.execute("DELETE FROM users WHERE name = ?", (name,)).rowcount > 0
+
+    def stamp(self, uid: int) -> str | None:
+        """A short fingerprint of the user's current password hash (None: no such user).
+
+        Sessions carry it, so that a new password or a removed user ends every session
+        made before, even those of another process (the CLI changes users).
+        """
+        rows = self.db.query("SELECT password_hash FROM users WHERE id = ?", (uid,))
+        if not rows:
+            return None
+        return hashlib.sha256(rows[0]["password_hash"].encode()).hexdigest()[:16]
