@@ -27,7 +27,7 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def wait_until(predicate: Callable[[], Any], timeout: float = 10.0, step: float = 0.02) -> Any:
+def wait_until(predicate: Callable[[], Any], timeout: float = 30.0, step: float = 0.02) -> Any:
     """Poll `predicate` (tests only) until it returns something truthy."""
     deadline = time.monotonic() + timeout
     while True:
@@ -77,7 +77,7 @@ class Api:
         assert status == 200, body
         return body
 
-    def wait_final(self, mid: int, timeout: float = 20.0,
+    def wait_final(self, mid: int, timeout: float = 60.0,
                    statuses: tuple[str, ...] = ("sent", "failed")) -> dict:
         return wait_until(lambda: (m := self.message(mid))["status"] in statuses and m,
                           timeout=timeout)

@@ -168,7 +168,7 @@ def test_scheduled_message_reaches_the_modem_between_3_and_4_seconds(start_daemo
     send_at = datetime.now(UTC) + timedelta(seconds=3)
     msg = run.api.send(NUMBER, "In drei Sekunden", send_at=to_iso(send_at))
     assert msg["status"] == "scheduled"
-    (pdu,) = run.modems[0].wait_for_pdus(1, timeout=6)
+    (pdu,) = run.modems[0].wait_for_pdus(1, timeout=20)
     elapsed = pdu.at - submitted
     assert 3.0 <= elapsed <= 4.0, elapsed
     done = run.api.wait_final(msg["id"])
@@ -182,7 +182,7 @@ def test_overdue_message_is_sent_at_once_after_a_restart(start_daemon, tmp_path)
     first.daemon.stop()
     time.sleep(1.2)            # the box is off while the message becomes due
     second = start_daemon(1, data_dir=tmp_path / "keep")
-    pdus = second.modems[0].wait_for_pdus(1, timeout=5)
+    pdus = second.modems[0].wait_for_pdus(1, timeout=20)
     assert len(pdus) == 1
     row = wait_until(lambda: (m := second.daemon.messages.get(msg["id"])).status == "sent" and m)
     assert [h.status for h in row.history] == ["scheduled", "pending", "sending", "sent"]
@@ -198,7 +198,7 @@ def test_a_reminder_goes_out_through_the_modem(start_daemon):
     # 119 min before an appointment in 2 min has passed: one catch-up reminder, now.
     (m,) = r["messages"]
     assert m["status"] == "pending"
-    assert run.modems[0].wait_for_pdus(1, timeout=5)
+    assert run.modems[0].wait_for_pdus(1, timeout=20)
     wait_until(lambda: run.api.message(m["id"])["status"] == "sent")
 
 

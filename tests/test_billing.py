@@ -157,7 +157,7 @@ def test_the_message_that_crosses_the_limit_is_rejected_and_a_new_month_starts_c
     clock.advance(timedelta(minutes=2))  # 00:01 on 1 April, Berlin
     fresh = api.send(NUMBER, "Neuer Monat")
     assert api.wait_final(fresh["id"])["status"] == "sent"
-    assert len(sim.wait_for_pdus(4, timeout=5)) == 4
+    assert len(sim.wait_for_pdus(4, timeout=20)) == 4
     status, stats = api.call("GET", "/api/v1/stats")  # this month by default
     assert stats["month"] == "2026-04"
     assert (stats["total"]["sent"], stats["total"]["rejected"]) == (1, 0)

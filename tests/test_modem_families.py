@@ -77,7 +77,7 @@ def test_family_starts_sends_receives_and_reports(start_daemon, tmp_path: Path, 
     assert items[0]["in_reply_to"] == msg["id"]
     for mem in p.mem1:
         if mem != "SR":
-            wait_until(lambda m=mem: sim.stored(m) == {}, timeout=5)
+            wait_until(lambda m=mem: sim.stored(m) == {}, timeout=20)
 
     # Status reports of every part (wrapped message references 254, 255).
     refs = [part["message_ref"] for part in msg["parts"]]
@@ -89,7 +89,7 @@ def test_family_starts_sends_receives_and_reports(start_daemon, tmp_path: Path, 
     done = wait_until(lambda: (m := api.message(msg["id"]))["status"] == "delivered" and m,
                       timeout=10)
     assert done["delivered_at"] is not None
-    wait_until(lambda: sim.stored("SR") == {}, timeout=5)
+    wait_until(lambda: sim.stored("SR") == {}, timeout=20)
     if channel._csms == 1:  # phase 2+: every direct delivery was acknowledged
         assert sim.unacknowledged == 0
 

@@ -25,7 +25,7 @@ def modem_info(api) -> dict:
 def test_api_says_what_a_starting_modem_waits_for(start_daemon, tmp_path: Path):
     sim = sim_at(tmp_path, profile="simcom-2g", boot_seconds=2.5)
     run = start_daemon(modems=[sim], wait_ready=False)
-    info = wait_until(lambda: (i := modem_info(run.api))["waiting_for"] and i, timeout=5)
+    info = wait_until(lambda: (i := modem_info(run.api))["waiting_for"] and i, timeout=20)
     assert info["state"] == "initialising"
     assert info["step"] == "pdu_mode"  # SIM800: SMS commands fail until "SMS Ready"
     assert info["waiting_for"] == "unknown error (CMS ERROR 500)"
@@ -40,7 +40,7 @@ def test_api_says_what_a_starting_modem_waits_for(start_daemon, tmp_path: Path):
 def test_busy_sim_is_waited_for_without_resending_anything_else(start_daemon, tmp_path):
     sim = sim_at(tmp_path, profile="huawei-3g", boot_seconds=1.0)
     run = start_daemon(modems=[sim], wait_ready=False)
-    info = wait_until(lambda: (i := modem_info(run.api))["waiting_for"] and i, timeout=5)
+    info = wait_until(lambda: (i := modem_info(run.api))["waiting_for"] and i, timeout=20)
     assert (info["step"], info["waiting_for"]) == ("sim", "SIM busy (CME ERROR 14)")
     wait_until(lambda: run.daemon.channels[0].ready, timeout=10)
     assert sim.commands.count("AT+CGMI") == 1  # only the failing step was repeated

@@ -322,7 +322,7 @@ def test_end_to_end_locking_send(start_daemon) -> None:
     assert m["units"] == body["units"] == len(REMINDER)
     assert m["count"] == f"[{len(REMINDER)} Zeichen | 1 SMS]"
     assert run.api.wait_final(m["id"])["status"] == "sent"
-    (received,) = run.modems[0].wait_for_pdus(1, timeout=5)
+    (received,) = run.modems[0].wait_for_pdus(1, timeout=20)
     data = decode_pdu(received.pdu_hex, direction="mo").user_data
     assert (data.text, data.locking_language, data.language) == (REMINDER, "tr", None)
 
@@ -330,7 +330,7 @@ def test_end_to_end_locking_send(start_daemon) -> None:
     m2 = run.api.send(TO, long)
     assert (m2["encoding"], m2["segments"]) == ("gsm7", 2)
     assert run.api.wait_final(m2["id"])["status"] == "sent"
-    parts = run.modems[0].wait_for_pdus(3, timeout=5)[1:]
+    parts = run.modems[0].wait_for_pdus(3, timeout=20)[1:]
     decoded = [decode_pdu(r.pdu_hex, direction="mo").user_data for r in parts]
     assert [d.concat.seq for d in decoded] == [1, 2]
     assert all(d.locking_language == "tr" for d in decoded)

@@ -18,7 +18,7 @@ def test_optimize_per_request_sends_the_optimized_text(start_daemon) -> None:
     assert m["text"] == plain  # the answer shows the text actually sent
     assert (m["encoding"], m["segments"]) == ("gsm7", 1)
     assert run.api.wait_final(m["id"])["status"] == "sent"
-    (pdu,) = run.modems[0].wait_for_pdus(1, timeout=5)
+    (pdu,) = run.modems[0].wait_for_pdus(1, timeout=20)
     assert gammu_decode([pdu.pdu_hex]) == plain
 
     unchanged = run.api.send(NUMBER, TYPOGRAPHIC)  # off by default
@@ -42,7 +42,7 @@ def test_national_table_end_to_end(start_daemon) -> None:
     m = run.api.send(NUMBER, text)
     assert (m["encoding"], m["segments"]) == ("gsm7", 2)  # UCS-2 would need 3
     assert run.api.wait_final(m["id"])["status"] == "sent"
-    received = run.modems[0].wait_for_pdus(2, timeout=5)
+    received = run.modems[0].wait_for_pdus(2, timeout=20)
     parts = [decode_pdu(r.pdu_hex, direction="mo").user_data for r in received]
     assert all(p.language == "tr" and p.encoding == "gsm7" for p in parts)
     assert "".join(p.text for p in parts) == text

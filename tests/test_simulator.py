@@ -190,7 +190,7 @@ def test_cmgs_records_the_pdu(modem: SimulatedModem, port: serial.Serial) -> Non
     port.write(PDU.encode() + b"\x1a")
     assert read_until(port, FINAL) == b"\r\n+CMGS: 0\r\n\r\nOK\r\n"
     assert send_pdu(port) == b"\r\n+CMGS: 1\r\n\r\nOK\r\n"
-    first, second = modem.wait_for_pdus(2, timeout=1)
+    first, second = modem.wait_for_pdus(2, timeout=20)
     assert (first.pdu_hex, first.length, first.message_ref) == (PDU, PDU_LEN, 0)
     assert second.message_ref == 1 and second.at >= first.at
     assert "AT+CMGS=19" in modem.commands
