@@ -19,13 +19,16 @@ import threading
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from modemd import __version__
 from modemd.clock import utcnow
 from modemd.config import Config, default_config_path, load_config, parse_config
-from modemd.errors import ConfigError, StoreError
+from modemd.errors import ConfigError, StoreError, ValidationError
+from modemd.store import Database, KeyStore, UserStore
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_REFUSED = 0, 1, 2, 3
 
@@ -43,6 +46,9 @@ def main(argv: list[str] | None = None) -> int:
         print("modemd: configuration error:", file=sys.stderr)
         for problem in exc.problems:
             print(f"  - {problem}", file=sys.stderr)
+        return EXIT_USAGE
+    except (StoreError, ValidationError) as exc:  # refused: a name taken, a bad number, …
+        print(f"modemd: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         return EXIT_OK
@@ -252,23 +258,24 @@ def cmd_simulate(args: argparse.Namespace) -> int:
 
 
 # --- keys and users --------------------------------------------------------------------------
-def _open_store(args: argparse.Namespace):  # type: ignore[no-untyped-def]
-    from modemd.store import Database
+@contextmanager
+def _store(args: argparse.Namespace, cfg: Config | None = None) -> Iterator[Database]:
+    """The configured database, closed afterwards (a StoreError becomes exit code 2 in main)."""
+    db = Database((cfg or _load(args)).db_path)
+    try:
+        yield db
+    finally:
+        db.close()
 
-    return Database(_load(args).db_path)
+
+def _missing(what: str, name: str) -> int:
+    print(f"modemd: no {what} named {name!r}", file=sys.stderr)
+    return EXIT_USAGE
 
 
 def cmd_key_create(args: argparse.Namespace) -> int:
-    from modemd.store import KeyStore
-
-    db = _open_store(args)
-    try:
+    with _store(args) as db:
         key, plain = KeyStore(db).create(args.name, utcnow(), args.monthly_limit)
-    except StoreError as exc:
-        print(f"modemd: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    finally:
-        db.close()
     print(f"API key {key.name!r} created. It is shown only now; store it in the practice "
           "software:", file=sys.stderr)
     print(plain)
@@ -276,43 +283,26 @@ def cmd_key_create(args: argparse.Namespace) -> int:
 
 
 def cmd_key_list(args: argparse.Namespace) -> int:
-    from modemd.store import KeyStore
-
-    db = _open_store(args)
-    try:
+    with _store(args) as db:
         for k in KeyStore(db).list():
             state = "revoked" if k.revoked else "active"
             limit = f"limit {k.monthly_limit}/month" if k.monthly_limit else "no own limit"
             print(f"{k.name}\t{k.prefix}…\t{state}\t{k.created_at:%Y-%m-%d}\t{limit}")
-    finally:
-        db.close()
     return EXIT_OK
 
 
 def cmd_key_revoke(args: argparse.Namespace) -> int:
-    from modemd.store import KeyStore
-
-    db = _open_store(args)
-    try:
+    with _store(args) as db:
         if not KeyStore(db).revoke(args.name, utcnow()):
-            print(f"modemd: no active key named {args.name!r}", file=sys.stderr)
-            return EXIT_USAGE
-    finally:
-        db.close()
+            return _missing("active key", args.name)
     print(f"API key {args.name!r} revoked")
     return EXIT_OK
 
 
 def cmd_key_limit(args: argparse.Namespace) -> int:
-    from modemd.store import KeyStore
-
-    db = _open_store(args)
-    try:
+    with _store(args) as db:
         if not KeyStore(db).set_limit(args.name, args.limit):
-            print(f"modemd: no active key named {args.name!r}", file=sys.stderr)
-            return EXIT_USAGE
-    finally:
-        db.close()
+            return _missing("active key", args.name)
     shown = f"{args.limit} SMS parts per month" if args.limit else "no own limit"
     print(f"API key {args.name!r}: {shown}")
     return EXIT_OK
@@ -372,120 +362,72 @@ def _read_password(args: argparse.Namespace) -> str | None:
 
 
 def cmd_user_add(args: argparse.Namespace) -> int:
-    from modemd.store import UserStore
-
     password = _read_password(args)
     if password is None:
         return EXIT_USAGE
-    db = _open_store(args)
-    try:
+    with _store(args) as db:
         UserStore(db).add(args.name, password, utcnow())
-    except StoreError as exc:
-        print(f"modemd: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    finally:
-        db.close()
     print(f"user {args.name!r} created")
     return EXIT_OK
 
 
 def cmd_user_list(args: argparse.Namespace) -> int:
-    from modemd.store import UserStore
-
-    db = _open_store(args)
-    try:
+    with _store(args) as db:
         for user in UserStore(db).list():
             print(user.name)
-    finally:
-        db.close()
     return EXIT_OK
 
 
 def cmd_user_passwd(args: argparse.Namespace) -> int:
-    from modemd.store import UserStore
-
     password = _read_password(args)
     if password is None:
         return EXIT_USAGE
-    db = _open_store(args)
-    try:
-        changed = UserStore(db).set_password(args.name, password)
-    except StoreError as exc:
-        print(f"modemd: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    finally:
-        db.close()
-    if not changed:
-        print(f"modemd: no user named {args.name!r}", file=sys.stderr)
-        return EXIT_USAGE
+    with _store(args) as db:
+        if not UserStore(db).set_password(args.name, password):
+            return _missing("user", args.name)
     print(f"password of {args.name!r} changed; their open sessions have ended")
     return EXIT_OK
 
 
 def cmd_user_remove(args: argparse.Namespace) -> int:
-    from modemd.store import UserStore
-
-    db = _open_store(args)
-    try:
-        removed = UserStore(db).remove(args.name)
-    finally:
-        db.close()
-    if not removed:
-        print(f"modemd: no user named {args.name!r}", file=sys.stderr)
-        return EXIT_USAGE
+    with _store(args) as db:
+        if not UserStore(db).remove(args.name):
+            return _missing("user", args.name)
     print(f"user {args.name!r} removed; their open sessions have ended")
     return EXIT_OK
 
 
 # --- block list ------------------------------------------------------------------------------
-def _optout(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+@contextmanager
+def _optout(args: argparse.Namespace) -> Iterator[Any]:
+    """The opt-out service on the configured database, closed afterwards."""
     from modemd.clock import Clock
     from modemd.optout import OptOutService
-    from modemd.store import Database
     from modemd.store.blocklist import BlocklistStore
 
     cfg = _load(args)
-    db = Database(cfg.db_path)
-    return db, OptOutService(BlocklistStore(db), clock=Clock(),
-                             default_region=cfg.sms.default_region)
+    with _store(args, cfg) as db:
+        yield OptOutService(BlocklistStore(db), clock=Clock(),
+                            default_region=cfg.sms.default_region)
 
 
 def cmd_blocklist_list(args: argparse.Namespace) -> int:
-    db, service = _optout(args)
-    try:
+    with _optout(args) as service:
         for e in service.list():
             print(f"{e.number}\t{e.added_at:%Y-%m-%d %H:%M}\t{e.source}")
-    finally:
-        db.close()
     return EXIT_OK
 
 
 def cmd_blocklist_add(args: argparse.Namespace) -> int:
-    from modemd.errors import ValidationError
-
-    db, service = _optout(args)
-    try:
+    with _optout(args) as service:
         entry, created = service.block(args.number, "cli")
-    except ValidationError as exc:
-        print(f"modemd: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    finally:
-        db.close()
     print(f"{entry.number} {'blocked' if created else 'was already blocked'}")
     return EXIT_OK
 
 
 def cmd_blocklist_remove(args: argparse.Namespace) -> int:
-    from modemd.errors import ValidationError
-
-    db, service = _optout(args)
-    try:
+    with _optout(args) as service:
         removed = service.unblock(args.number)
-    except ValidationError as exc:
-        print(f"modemd: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    finally:
-        db.close()
     if not removed:
         print(f"modemd: {args.number} is not on the block list", file=sys.stderr)
         return EXIT_USAGE
