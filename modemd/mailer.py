@@ -65,7 +65,6 @@ class Mailer:
 
     def __init__(self, outbox: OutboxStore, inbound: InboundStore, messages: MessageStore,
                  smtp: SmtpConfig, forward: ForwardConfig, *, clock: Clock, timezone: str):
-        self.outbox = outbox
         self.inbound = inbound
         self.messages = messages
         self.smtp = smtp
@@ -100,9 +99,7 @@ class Mailer:
                 self._queue(failure_mail(m, self.timezone), f"failure:{m.id}")
 
     def _queue(self, mail: dict[str, str], key: str) -> None:
-        payload = {"to": list(self.forward.to), **mail}
-        if self.outbox.add("mail", payload, self.clock.now(), dedupe_key=key) is not None:
-            self.worker.notify()
+        self.worker.queue({"to": list(self.forward.to), **mail}, key)
 
     def _deliver(self, item: OutboxItem) -> None:
         p = item.payload

@@ -55,6 +55,16 @@ class OutboxWorker:
             self._thread.join(timeout=30)
             self._thread = None
 
+    def queue(self, payload: dict, dedupe_key: str) -> None:
+        """Add an item of this worker's kind (once per `dedupe_key`) and wake the worker.
+
+        Runs inside the caller's transaction when there is one, so the item is committed
+        with the event that asked for it.
+        """
+        if self.store.add(self.kind, payload, self.clock.now(), dedupe_key=dedupe_key) \
+                is not None:
+            self.notify()
+
     def notify(self) -> None:
         """An item was queued: look now."""
         with self._cond:

@@ -251,24 +251,20 @@ def _concat_ie(concat: Concat) -> bytes:
     return ie + bytes([concat.total, concat.seq])
 
 
-def _shift_ie(language: str | None) -> bytes:
-    """The National Language Single Shift IE (23.040 §9.2.3.24.15), or nothing."""
-    if language is None:
-        return b""
-    table = TABLES.get(language)
-    if table is None:
-        raise CodecError(f"unknown national language table: {language!r}")
-    return bytes([IEI_SINGLE_SHIFT, 1, table.nli])
-
-
-def _locking_ie(locking: str | None) -> bytes:
-    """The National Language Locking Shift IE (23.040 §9.2.3.24.16), or nothing."""
-    if locking is None:
-        return b""
-    table = LOCKING_TABLES.get(locking)
-    if table is None:
-        raise CodecError(f"unknown national locking shift table: {locking!r}")
-    return bytes([IEI_LOCKING_SHIFT, 1, table.nli])
+def _shift_ies(single: str | None, locking: str | None) -> bytes:
+    """The National Language Single Shift and Locking Shift IEs (23.040 §9.2.3.24.15/16)
+    for the tables named, in that order; nothing for None."""
+    out = b""
+    for code, tables, iei, what in ((single, TABLES, IEI_SINGLE_SHIFT, "national language"),
+                                    (locking, LOCKING_TABLES, IEI_LOCKING_SHIFT,
+                                     "national locking shift")):
+        if code is None:
+            continue
+        table = tables.get(code)
+        if table is None:
+            raise CodecError(f"unknown {what} table: {code!r}")
+        out += bytes([iei, 1, table.nli])
+    return out
 
 
 def _udh(*ies: bytes) -> bytes:
@@ -340,7 +336,7 @@ def encode_submit_parts(
     if status_report:
         first |= _SRR
     address = _encode_number(to)
-    shift = _shift_ie(seg.language) + _locking_ie(seg.locking)
+    shift = _shift_ies(seg.language, seg.locking)
     pdus: list[SubmitPdu] = []
     for seq, part in enumerate(seg.parts, start=1):
         concat = b""
@@ -374,8 +370,8 @@ def encode_deliver(
     """
     if encoding is None:
         encoding = "gsm7" if is_gsm7(text) or language or locking else "ucs2"
-    udh = _udh(_concat_ie(concat) if concat is not None else b"", _shift_ie(language),
-               _locking_ie(locking))
+    udh = _udh(_concat_ie(concat) if concat is not None else b"",
+               _shift_ies(language, locking))
     dcs, ud = _encode_user_data(text, encoding, udh, language, locking)
     fo = _MTI_DELIVER | _MMS | (_UDHI if udh else 0)
     tpdu = bytes([fo]) + _encode_address(sender) + bytes([0x00, dcs])

@@ -45,7 +45,6 @@ class WebhookService:
 
     def __init__(self, outbox: OutboxStore, inbound: InboundStore, messages: MessageStore,
                  config: WebhookConfig, *, clock: Clock):
-        self.outbox = outbox
         self.inbound = inbound
         self.messages = messages
         self.config = config
@@ -92,9 +91,8 @@ class WebhookService:
         if body is None:
             return
         body["delivery"] = key
-        payload = {"body": json.dumps(body, ensure_ascii=False, separators=(",", ":"))}
-        if self.outbox.add("webhook", payload, self.clock.now(), dedupe_key=key) is not None:
-            self.worker.notify()
+        self.worker.queue(
+            {"body": json.dumps(body, ensure_ascii=False, separators=(",", ":"))}, key)
 
     def _deliver(self, item: OutboxItem) -> None:
         data = item.payload["body"].encode("utf-8")

@@ -209,7 +209,7 @@ class MessageStore:
                     "UPDATE messages SET status = 'sending', channel = ?, updated_at = ?"
                     " WHERE id = ?", (channel, to_iso(now), row["id"]),
                 )
-                _history(conn, row["id"], Status.SENDING, now, f"channel {channel}")
+                record_history(conn, row["id"], Status.SENDING, now, f"channel {channel}")
                 return self._get(conn, row["id"])
 
     def next_due(self, channel: str, min_wait: timedelta | None = None) -> datetime | None:
@@ -253,7 +253,7 @@ class MessageStore:
                 " error_text = NULL, updated_at = ? WHERE id = ?",
                 (to_iso(now), to_iso(now), message_id),
             )
-            _history(conn, message_id, Status.SENT, now, None)
+            record_history(conn, message_id, Status.SENT, now, None)
 
     def requeue(
         self, message_id: int, now: datetime, due: datetime, detail: str,
@@ -268,7 +268,7 @@ class MessageStore:
                 (to_iso(due), 1 if count_attempt else 0, error[0] if error else None,
                  error[1] if error else None, to_iso(now), message_id),
             )
-            _history(conn, message_id, Status.PENDING, now, detail)
+            record_history(conn, message_id, Status.PENDING, now, detail)
 
     def mark_failed(self, message_id: int, now: datetime, code: str, text: str) -> None:
         """The message will never reach the network; keep the modem's reason."""
@@ -278,7 +278,7 @@ class MessageStore:
                 " attempts = attempts + 1, updated_at = ? WHERE id = ?",
                 (code, text, to_iso(now), message_id),
             )
-            _history(conn, message_id, Status.FAILED, now, f"{code}: {text}")
+            record_history(conn, message_id, Status.FAILED, now, f"{code}: {text}")
 
     def cancel(self, message_id: int, key_id: int | None, now: datetime) -> str | None:
         """Cancel a queued message.
@@ -298,7 +298,7 @@ class MessageStore:
             )
             if cur.rowcount == 0:
                 return row["status"]
-            _history(conn, message_id, Status.CANCELLED, now, "cancelled by request")
+            record_history(conn, message_id, Status.CANCELLED, now, "cancelled by request")
             return None
 
     def recover_interrupted(self, now: datetime) -> int:
@@ -311,7 +311,7 @@ class MessageStore:
                     "UPDATE messages SET status = 'pending', due_at = ?, updated_at = ?"
                     " WHERE id = ?", (to_iso(now), to_iso(now), message_id),
                 )
-                _history(conn, message_id, Status.PENDING, now, "resumed after restart")
+                record_history(conn, message_id, Status.PENDING, now, "resumed after restart")
             return len(ids)
 
     def unpin_unknown_channels(self, channels: set[str], now: datetime) -> int:
@@ -395,7 +395,7 @@ def insert_message(conn: sqlite3.Connection, new: NewMessage, now: datetime) -> 
             [(message_id, seq) for seq in range(1, new.segments + 1)],
         )
     detail = f"{code}: {text}" if code else None
-    _history(conn, message_id, status, now, detail)
+    record_history(conn, message_id, status, now, detail)
     # The stored times are millisecond-precise: the returned Message carries the same.
     stored_now = from_iso(created)
     assert stored_now is not None
@@ -429,23 +429,16 @@ def mark_expired(conn: sqlite3.Connection, message_id: int, now: datetime) -> bo
         (EXPIRED_TEXT, to_iso(now), message_id),
     )
     if cur.rowcount:
-        _history(conn, message_id, Status.FAILED, now, f"expired: {EXPIRED_TEXT}")
+        record_history(conn, message_id, Status.FAILED, now, f"expired: {EXPIRED_TEXT}")
     return bool(cur.rowcount)
-
-
-def _history(
-    conn: sqlite3.Connection, message_id: int, status: Status | str, at: datetime,
-    detail: str | None,
-) -> None:
-    conn.execute(
-        "INSERT INTO message_history (message_id, status, at, detail) VALUES (?, ?, ?, ?)",
-        (message_id, str(status), to_iso(at), detail),
-    )
 
 
 def record_history(
     conn: sqlite3.Connection, message_id: int, status: Status | str, at: datetime,
     detail: str | None,
 ) -> None:
-    """Inside a transaction of another store module: append one status-history row."""
-    _history(conn, message_id, status, at, detail)
+    """Inside a transaction: append one status-history row (any store module may call it)."""
+    conn.execute(
+        "INSERT INTO message_history (message_id, status, at, detail) VALUES (?, ?, ?, ?)",
+        (message_id, str(status), to_iso(at), detail),
+    )

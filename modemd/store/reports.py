@@ -9,7 +9,7 @@ from datetime import datetime
 from modemd.clock import from_iso, to_iso
 from modemd.status import Status
 from modemd.store.db import Database
-from modemd.store.messages import _history
+from modemd.store.messages import record_history
 
 
 @dataclass(frozen=True)
@@ -206,11 +206,11 @@ class ReportStore:
                 (status.value, to_iso(now), to_iso(delivered_at), error is not None,
                  error[0] if error else None, error is not None, error[1] if error else None,
                  message_id))
-            _history(conn, message_id, status, now, detail)
+            record_history(conn, message_id, status, now, detail)
 
     def add_history(self, message_id: int, status: str, now: datetime, detail: str) -> None:
         with self.db.transaction() as conn:
-            _history(conn, message_id, status, now, detail)
+            record_history(conn, message_id, status, now, detail)
 
     def unreported_since(self, sent_before: datetime) -> list[int]:
         """Messages still waiting for a final report that were sent before the time given."""
